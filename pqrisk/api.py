@@ -1,0 +1,54 @@
+"""The JSON API (django-ninja, OpenAPI at /api/docs). Each app contributes a router."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, ValidationError
+from ninja.security import SessionAuth
+
+api = NinjaAPI(
+    title="pqrisk 工业产品质量安全风险评估预警平台 API",
+    version="1",
+    urls_namespace="api",
+    auth=SessionAuth(),
+)
+
+
+@api.exception_handler(PermissionDenied)
+def permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    return api.create_response(request, {"detail": str(exc) or "无权访问"}, status=403)
+
+
+@api.exception_handler(Http404)
+def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return api.create_response(request, {"detail": "未找到或无权查看"}, status=404)
+
+
+@api.exception_handler(AuthenticationError)
+def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return api.create_response(request, {"detail": "未登录或令牌无效"}, status=401)
+
+
+@api.exception_handler(ValidationError)
+def invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    return api.create_response(
+        request, {"detail": "请求内容不符合要求", "errors": exc.errors}, status=422
+    )
+
+
+def _register() -> None:
+    from pqrisk.disposal.api import router as disposal_router
+    from pqrisk.intake.api import router as intake_router
+    from pqrisk.screening.api import router as screening_router
+    from pqrisk.warnings.api import public_router, router as warnings_router
+
+    api.add_router("/intake", intake_router, tags=["采集"])
+    api.add_router("/risk-infos", screening_router, tags=["风险信息"])
+    api.add_router("/warnings", warnings_router, tags=["预警"])
+    api.add_router("/tasks", disposal_router, tags=["处置"])
+    api.add_router("/public", public_router, tags=["公众"])
+
+
+_register()

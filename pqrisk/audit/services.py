@@ -1,0 +1,50 @@
+"""Record every change of state. Callers pass the actor; the system acts as "系统"."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Model
+
+from .models import AuditEvent
+
+SYSTEM_LABEL = "系统"
+
+
+def record(
+    action: str,
+    obj: Model,
+    *,
+    actor: Any = None,
+    actor_label: str | None = None,
+    from_state: str = "",
+    to_state: str = "",
+    district_id: int | None = None,
+    message: str = "",
+    detail: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Append one audit event for ``obj``."""
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    label = actor_label or (user.get_username() if user is not None else SYSTEM_LABEL)
+    if district_id is None:
+        district_id = getattr(obj, "district_id", None)
+    return AuditEvent.objects.create(
+        actor=user,
+        actor_label=label[:100],
+        action=action,
+        object_type=obj._meta.label_lower,
+        object_id=str(obj.pk),
+        from_state=from_state,
+        to_state=to_state,
+        district_id=district_id,
+        message=message[:500],
+        detail=detail or {},
+    )
+
+
+def history(obj: Model) -> list[AuditEvent]:
+    return list(
+        AuditEvent.objects.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk))
+        .select_related("actor")
+        .order_by("at", "id")
+    )

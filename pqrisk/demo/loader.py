@@ -1,0 +1,149 @@
+"""Load the generated demo data through the real intake path and walk part of the loop.
+
+Everything goes through the same services a bureau uses: enterprises are registered, the
+generated files are ingested, the pipeline screens and assesses, and demo users approve
+some warnings and report on some disposal tasks, so every queue of the home page has rows.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.db import transaction
+
+from pqrisk.accounts.choices import Role
+from pqrisk.accounts.models import User
+from pqrisk.reference.models import District
+
+BarFactory = Callable[..., AbstractContextManager[Callable[[int], None]]]
+
+# (username, role, district code or None, display name)
+DEMO_USERS: tuple[tuple[str, Role, str | None, str], ...] = (
+    ("admin", Role.CITY_ADMIN, None, "市局管理员"),
+    ("supervisor", Role.CITY_SUPERVISOR, None, "市局产品质量安全监管处"),
+    ("analyst", Role.ANALYST, None, "风险评估研究中心"),
+    ("expert", Role.EXPERT, None, "专家"),
+    ("pudong", Role.DISTRICT_OFFICER, "310115", "浦东新区市场监管局"),
+    ("jiading", Role.DISTRICT_OFFICER, "310114", "嘉定区市场监管局"),
+    ("putuo", Role.DISTRICT_OFFICER, "310107", "普陀区市场监管局"),
+)
+
+
+@dataclass
+class DemoSummary:
+    lines: list[str]
+    passwords: dict[str, str]
+
+
+def ensure_demo_users(password: str | None = None) -> dict[str, str]:
+    """Create (or reset) the demo users; returns their passwords."""
+    out: dict[str, str] = {}
+    for username, role, district_code, organisation in DEMO_USERS:
+        pw = password or os.environ.get("PQRISK_DEMO_PASSWORD") or secrets.token_urlsafe(9)
+        user, _ = User.objects.get_or_create(username=username)
+        user.organisation = organisation
+        user.last_name = organisation
+        user.district = District.objects.get(code=district_code) if district_code else None
+        user.is_staff = role == Role.CITY_ADMIN
+        user.is_superuser = role == Role.CITY_ADMIN
+        user.set_password(pw)
+        user.save()
+        user.groups.set([Group.objects.get(name=role.label)])
+        out[username] = pw
+    return out
+
+
+def shared_data_dir() -> Path | None:
+    """The shared real-data folder next to the checkout, if present."""
+    candidates = [
+        os.environ.get("PQRISK_SHARED_DATA", ""),
+        str(Path.cwd().parent / "shared" / "data"),
+    ]
+    for c in candidates:
+        if c and (Path(c) / "cpsc_recalls_legacy.jsonl").exists():
+            return Path(c)
+    return None
+
+
+def load_demo(
+    *,
+    seed: int,
+    n_enterprises: int,
+    days: int,
+    bar: BarFactory,
+    pipeline_progress: Callable[[], tuple[Callable[[str, int], None], Callable[[], None]]],
+) -> DemoSummary:
+    from pqrisk.demo.generator import generate
+    from pqrisk.enterprises.services import upsert_enterprises
+    from pqrisk.intake.services import ingest_file, load_cpsc_file
+    from pqrisk.pipeline import run_pipeline
+
+    lines: list[str] = []
+    dataset = generate(seed=seed, n_enterprises=n_enterprises, days=days)
+    out_dir = Path(settings.VAR_DIR) / "demo"
+    files = dataset.write(out_dir)
+    ent = upsert_enterprises(dataset.enterprises, source_label="演示企业名录")
+    lines.append(f"企业：新增 {ent.created}，更新 {ent.updated}，隔离 {ent.quarantined}")
+    for name, path in sorted(files.items()):
+        if name in ("enterprises", "ground_truth") or path.suffix != ".jsonl":
+            continue
+        with bar(f"采集 {path.name}") as update:
+            result = ingest_file(path, progress=update)
+        lines.append(f"{path.name}：{result.summary_zh}")
+    shared = shared_data_dir()
+    if shared is not None:
+        result = load_cpsc_file(shared / "cpsc_recalls_legacy.jsonl")
+        lines.append(f"CPSC境外召回：{result.summary_zh}")
+    update, close = pipeline_progress()
+    try:
+        report = run_pipeline(progress=update)
+    finally:
+        close()
+    lines.extend(report.lines_zh())
+    passwords = ensure_demo_users()
+    lines.extend(walk_demo_loop())
+    lines.append(f"真实事件标注：{out_dir / 'ground_truth.json'}")
+    lines.append("演示账号（用户名 / 密码 / 角色）：")
+    for username, role, district_code, organisation in DEMO_USERS:
+        lines.append(f"  {username} / {passwords[username]} / {role.label}（{organisation}）")
+    return DemoSummary(lines, passwords)
+
+
+@transaction.atomic
+def walk_demo_loop() -> list[str]:
+    """Demo users act on a few proposals so every stage of the loop has examples."""
+    from pqrisk.disposal.models import DisposalTask
+    from pqrisk.disposal.services import act_on_task, submit_feedback
+    from pqrisk.warnings.models import Warning
+    from pqrisk.warnings.services import approve_warning
+
+    supervisor = User.objects.get(username="supervisor")
+    approved = 0
+    for warning in Warning.objects.filter(status="in_review").order_by("created_at")[:6]:
+        approve_warning(warning, supervisor, note="演示：市局监管处审批")
+        approved += 1
+    reported = 0
+    tasks: list[Any] = list(DisposalTask.objects.filter(status="open").order_by("id")[:4])
+    for i, task in enumerate(tasks):
+        officer = User.objects.filter(district=task.district).first() or supervisor
+        act_on_task(task, "start", officer)
+        if i % 2 == 0:
+            act_on_task(task, "complete", officer)
+            submit_feedback(
+                task,
+                officer,
+                measures="对涉事企业开展监督检查，责令暂停销售并抽样送检。",
+                findings="企业已下架问题批次产品并启动整改。",
+                enterprises_checked=3,
+                products_removed=120,
+            )
+            reported += 1
+    return [f"演示流程：批准预警 {approved} 条，处置任务反馈 {reported} 项"]

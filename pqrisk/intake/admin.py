@@ -1,0 +1,24 @@
+from django.contrib import admin
+
+from .models import IngestBatch, QuarantinedItem, RawItem
+
+
+@admin.register(RawItem)
+class RawItemAdmin(admin.ModelAdmin):
+    list_display = ("external_id", "source_kind", "source_name", "received_at")
+    list_filter = ("source_kind",)
+    search_fields = ("external_id", "source_name")
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(QuarantinedItem)
+class QuarantinedItemAdmin(admin.ModelAdmin):
+    list_display = ("received_at", "reason", "location", "message", "resolved")
+    list_filter = ("reason", "resolved")
+
+
+@admin.register(IngestBatch)
+class IngestBatchAdmin(admin.ModelAdmin):
+    list_display = ("source_label", "received_at", "accepted", "duplicates", "quarantined")

@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+
+from pqrisk.accounts.choices import Role
+from pqrisk.accounts.scoping import require_role
+from pqrisk.stations.auth import StationToken
+
+from .services import ingest_objects
+
+router = Router()
+MAX_RECORDS = 1000
+
+
+class IngestOut(Schema):
+    batch_id: int
+    accepted: int
+    duplicates: int
+    quarantined: int
+    summary: str
+
+
+class RecordsIn(Schema):
+    source: str | None = None
+    records: list[dict[str, Any]]
+
+
+def _result(result: Any) -> IngestOut:
+    return IngestOut(
+        batch_id=result.batch_id,
+        accepted=result.accepted,
+        duplicates=result.duplicates,
+        quarantined=result.quarantined,
+        summary=result.summary_zh,
+    )
+
+
+@router.post("/records", response={200: IngestOut, 413: dict})
+def submit_records(request: HttpRequest, body: RecordsIn) -> Any:
+    """Bureau staff submit records of the internal streams; bad ones are quarantined."""
+    require_role(request.user, Role.CITY_ADMIN, Role.ANALYST, Role.DISTRICT_OFFICER)  # type: ignore[arg-type]
+    if len(body.records) > MAX_RECORDS:
+        return 413, {"detail": f"单次最多提交{MAX_RECORDS}条记录，请分批提交"}
+    result = ingest_objects(
+        body.records, source_label="接口提交", source=body.source, user=request.user
+    )
+    return _result(result)
+
+
+@router.post("/station-reports", auth=StationToken(), response={200: IngestOut, 413: dict})
+def station_report(request: HttpRequest, body: RecordsIn) -> Any:
+    """A monitoring station reports risk information with its token."""
+    station = request.station  # type: ignore[attr-defined]
+    if len(body.records) > MAX_RECORDS:
+        return 413, {"detail": f"单次最多提交{MAX_RECORDS}条记录，请分批提交"}
+    # Station ids are the station's own: prefix them so two stations never collide.
+    records = [
+        {**r, "source": "station", "external_id": f"S{station.pk}-{r['external_id']}"}
+        if isinstance(r, dict) and r.get("external_id")
+        else r
+        for r in body.records
+    ]
+    result = ingest_objects(
+        records, source_label=f"监测站：{station.name}", source="station", station=station
+    )
+    return _result(result)

@@ -1,0 +1,26 @@
+from django.db import models
+
+
+class SourceKind(models.TextChoices):
+    """Where a piece of risk information came from (guidance tasks 1 and 2)."""
+
+    LICENSING = "licensing", "生产许可"
+    SPOT_CHECK = "spot_check", "监督抽查"
+    PENALTY = "penalty", "行政处罚"
+    COMPLAINT = "complaint", "投诉举报"
+    INJURY = "injury", "伤害监测"
+    RECALL = "recall", "缺陷召回"
+    MEDIA = "media", "网络舆情"
+    STATION = "station", "监测站报送"
+    FOREIGN_RECALL = "foreign_recall", "境外召回通报"
+
+
+class QuarantineReason(models.TextChoices):
+    MALFORMED = "malformed", "格式错误"
+    ENCODING = "encoding", "编码无法识别"
+    MISSING_FIELD = "missing_field", "缺少必填字段"
+    INVALID_USCC = "invalid_uscc", "统一社会信用代码无效"
+    UNKNOWN_DISTRICT = "unknown_district", "行政区无法识别"
+    UNKNOWN_SOURCE = "unknown_source", "来源类型无法识别"
+    TOO_LARGE = "too_large", "内容超长"
+    INVALID_VALUE = "invalid_value", "字段取值无效"

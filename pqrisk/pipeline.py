@@ -1,0 +1,52 @@
+"""The loop's automatic steps in order: screen → assess → propose warnings → disposal clocks.
+
+Each step is idempotent, so running the pipeline twice does no harm and a crashed run can be
+started again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from pqrisk.assessment.services import assess_pending
+from pqrisk.disposal.services import check_deadlines
+from pqrisk.screening.services import screen_pending
+from pqrisk.warnings.services import propose_pending
+
+Progress = Callable[[str, int], None]
+
+
+@dataclass(frozen=True)
+class PipelineReport:
+    screened: dict[str, int]
+    assessed: dict[str, int]
+    proposals: dict[str, int]
+    escalated: int
+
+    def lines_zh(self) -> list[str]:
+        from pqrisk.core.levels import RiskLevel
+        from pqrisk.screening.choices import RiskInfoStatus
+
+        screened = "，".join(
+            f"{RiskInfoStatus(k).label} {v}" for k, v in self.screened.items() if v
+        )
+        assessed = "，".join(f"{RiskLevel(k).label} {v}" for k, v in self.assessed.items())
+        return [
+            f"筛查：{screened or '无新信息'}",
+            f"评估：{assessed or '无待评估信息'}",
+            f"预警建议：新增 {self.proposals.get('new', 0)} 条，"
+            f"并入已有预警 {self.proposals.get('joined', 0)} 条",
+            f"处置督办：{self.escalated} 项",
+        ]
+
+
+def run_pipeline(progress: Progress | None = None) -> PipelineReport:
+    def step(name: str) -> Callable[[int], None] | None:
+        return (lambda n: progress(name, n)) if progress else None
+
+    screened = screen_pending(progress=step("screen"))
+    assessed = assess_pending(progress=step("assess"))
+    proposals = propose_pending()
+    escalated = check_deadlines()
+    return PipelineReport(screened, assessed, proposals, escalated)

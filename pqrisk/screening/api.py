@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Router, Schema
+
+from pqrisk.accounts.scoping import scope_queryset
+
+from .models import RiskInfo
+
+router = Router()
+
+
+class RiskInfoOut(Schema):
+    id: int
+    title: str
+    source_kind: str
+    status: str
+    occurred_at: datetime | None
+    district: str | None
+    product_category: str | None
+    hazard: str | None
+    enterprise_name: str
+    signals: list[str]
+
+
+def _out(i: RiskInfo) -> RiskInfoOut:
+    return RiskInfoOut(
+        id=i.pk,
+        title=i.title,
+        source_kind=i.source_kind,
+        status=i.status,
+        occurred_at=i.occurred_at,
+        district=i.district.code if i.district else None,
+        product_category=i.product_category.code if i.product_category else None,
+        hazard=i.hazard.code if i.hazard else None,
+        enterprise_name=i.enterprise_name,
+        signals=i.signals,
+    )
+
+
+@router.get("", response=list[RiskInfoOut])
+def list_risk_infos(
+    request: HttpRequest, status: str | None = None, limit: int = 100, offset: int = 0
+) -> Any:
+    qs = scope_queryset(request.user, RiskInfo.objects.all()).select_related(  # type: ignore[arg-type]
+        "district", "product_category", "hazard"
+    )
+    if status:
+        qs = qs.filter(status=status)
+    return [_out(i) for i in qs[offset : offset + min(limit, 500)]]
+
+
+@router.get("/{info_id}", response=RiskInfoOut)
+def get_risk_info(request: HttpRequest, info_id: int) -> Any:
+    qs = scope_queryset(request.user, RiskInfo.objects.all())  # type: ignore[arg-type]
+    return _out(get_object_or_404(qs, pk=info_id))

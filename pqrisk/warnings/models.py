@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from pqrisk.core.levels import WarningLevel
+
+from .choices import (
+    ATTENTION_CHOICES,
+    SCOPE_CHOICES,
+    WARNING_LEVEL_CHOICES,
+    WARNING_STATE_CHOICES,
+)
+
+
+class Warning(models.Model):  # noqa: A001 - the domain's own word (预警)
+    """A risk warning (预警) in one of four colours, issued as notice, warning and/or advisory."""
+
+    title = models.CharField("标题", max_length=300)
+    body = models.TextField("内容", blank=True)
+    level = models.CharField("预警等级", max_length=10, choices=WARNING_LEVEL_CHOICES, db_index=True)
+    proposed_level = models.CharField("建议等级", max_length=10, choices=WARNING_LEVEL_CHOICES)
+    modes = models.JSONField("预警方式", default=list)
+    scope = models.CharField("影响范围", max_length=20, choices=SCOPE_CHOICES)
+    attention = models.CharField("社会关注度", max_length=20, choices=ATTENTION_CHOICES)
+    reasons = models.JSONField("定级理由", default=list)
+    status = models.CharField(
+        "状态", max_length=20, choices=WARNING_STATE_CHOICES, default="draft", db_index=True
+    )
+    district = models.ForeignKey(
+        "reference.District", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="warnings", verbose_name="涉及区（空为全市）",
+    )
+    product_category = models.ForeignKey(
+        "reference.ProductCategory", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="warnings", verbose_name="产品类别",
+    )
+    hazard = models.ForeignKey(
+        "reference.HazardType", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="warnings", verbose_name="危害类型",
+    )
+    assessment = models.ForeignKey(
+        "assessment.Assessment", on_delete=models.PROTECT, related_name="warnings",
+        verbose_name="依据评估",
+    )
+    risk_infos = models.ManyToManyField(
+        "screening.RiskInfo", related_name="warnings", blank=True, verbose_name="关联风险信息"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+", verbose_name="提出人",
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+", verbose_name="批准人",
+    )
+    created_at = models.DateTimeField("提出时间", auto_now_add=True)
+    approved_at = models.DateTimeField("批准时间", null=True, blank=True)
+    publish_deadline = models.DateTimeField("发布时限", null=True, blank=True)
+    published_at = models.DateTimeField("发布时间", null=True, blank=True)
+    lifted_at = models.DateTimeField("解除时间", null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = verbose_name_plural = "风险预警"
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def level_enum(self) -> WarningLevel:
+        return WarningLevel(self.level)

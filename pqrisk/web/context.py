@@ -1,0 +1,83 @@
+"""Context for every page: the platform's name, who is signed in and what they may open."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.staticfiles import finders
+from django.http import HttpRequest
+from django.urls import reverse
+
+from pqrisk.accounts.choices import Role
+
+PLATFORM_NAME = "工业产品质量安全风险评估预警平台"
+PLATFORM_OWNER = "上海市市场监督管理局"
+VENDOR_FILES = {"htmx": "vendor/htmx.min.js", "echarts": "vendor/echarts.min.js"}
+
+
+def can_use_pages(user: Any) -> bool:
+    """Pages are for the bureau's people: city-wide roles and district officers with a district.
+    Stations report through the API only; a user without a role sees nothing."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if user.is_city_wide:
+        return True
+    return user.has_role(Role.DISTRICT_OFFICER) and user.district_id is not None
+
+
+def is_city_user(user: Any) -> bool:
+    return can_use_pages(user) and user.is_city_wide
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url: str
+    active: bool
+
+
+# (label, url name, prefix of the url names that make it active, who sees it)
+NAV: list[tuple[str, str, str, str]] = [
+    ("首页", "web:home", "home", "pages"),
+    ("风险信息", "web:riskinfo_list", "riskinfo_", "pages"),
+    ("风险评估", "web:assessment_list", "assessment_", "pages"),
+    ("风险预警", "web:warning_list", "warning_", "pages"),
+    ("处置任务", "web:task_list", "task_", "pages"),
+    ("企业", "web:enterprise_list", "enterprise_", "pages"),
+    ("监测站", "web:station_list", "station_", "city"),
+    ("隔离区", "web:quarantine_list", "quarantine_", "city"),
+    ("审计日志", "web:audit_list", "audit_", "pages"),
+]
+
+
+def vendor_available(name: str) -> bool:
+    """Whether ``npm run build`` has copied the library into static/vendor/ (pages degrade
+    to plain HTML forms and tables without it)."""
+    return finders.find(VENDOR_FILES[name]) is not None
+
+
+def nav_items(request: HttpRequest) -> list[NavItem]:
+    user = getattr(request, "user", None)
+    if not can_use_pages(user):
+        return []
+    match = getattr(request, "resolver_match", None)
+    current = match.url_name if match and match.namespace == "web" else ""
+    city = is_city_user(user)
+    return [
+        NavItem(label, reverse(name), bool(current) and str(current).startswith(prefix))
+        for label, name, prefix, who in NAV
+        if who == "pages" or city
+    ]
+
+
+def platform(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    return {
+        "platform_name": PLATFORM_NAME,
+        "platform_owner": PLATFORM_OWNER,
+        "nav_items": nav_items(request),
+        "show_admin_link": bool(user is not None and user.is_authenticated and user.is_staff),
+        "has_htmx": vendor_available("htmx"),
+        "has_echarts": vendor_available("echarts"),
+    }

@@ -1,0 +1,27 @@
+from django.urls import path
+
+from . import views
+
+app_name = "web"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("risk-infos/", views.riskinfo_list, name="riskinfo_list"),
+    path("risk-infos/<int:pk>/", views.riskinfo_detail, name="riskinfo_detail"),
+    path("assessments/", views.assessment_list, name="assessment_list"),
+    path("assessments/<int:pk>/", views.assessment_detail, name="assessment_detail"),
+    path("warnings/", views.warning_list, name="warning_list"),
+    path("warnings/<int:pk>/", views.warning_detail, name="warning_detail"),
+    path("warnings/<int:pk>/<slug:action>/", views.warning_action, name="warning_action"),
+    path("tasks/", views.task_list, name="task_list"),
+    path("tasks/<int:pk>/", views.task_detail, name="task_detail"),
+    path("tasks/<int:pk>/feedback/", views.task_feedback, name="task_feedback"),
+    path("tasks/<int:pk>/<slug:action>/", views.task_action, name="task_action"),
+    path("enterprises/", views.enterprise_list, name="enterprise_list"),
+    path("enterprises/<int:pk>/", views.enterprise_detail, name="enterprise_detail"),
+    path("stations/", views.station_list, name="station_list"),
+    path("stations/<int:pk>/", views.station_detail, name="station_detail"),
+    path("quarantine/", views.quarantine_list, name="quarantine_list"),
+    path("audit/", views.audit_list, name="audit_list"),
+    path("public/advisories/", views.public_advisories, name="public_advisories"),
+]

@@ -1,0 +1,569 @@
+"""Pages of the platform. Views show; every change of state goes through a service.
+
+Who sees what: city-wide roles see the whole city; a district officer sees the rows of their
+own district (``scope_queryset``) and gets 404 for anything else; monitoring stations and users
+without a role get 403 (see ``context.can_use_pages``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import timedelta
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import TruncMonth
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from pqrisk.accounts.scoping import scope_queryset
+from pqrisk.assessment.models import Assessment
+from pqrisk.audit.models import AuditEvent
+from pqrisk.audit.services import history
+from pqrisk.core.assessment.matrix import PROBABILITY_BANDS, RISK_MATRIX, SEVERITY_LABELS
+from pqrisk.core.levels import WarningLevel, WarningMode
+from pqrisk.core.workflow import DISPOSAL_MACHINE, WARNING_MACHINE
+from pqrisk.disposal.models import DisposalTask
+from pqrisk.disposal.services import DisposalError, act_on_task, submit_feedback
+from pqrisk.enterprises.models import Enterprise
+from pqrisk.intake.models import QuarantinedItem, RawItem
+from pqrisk.screening.choices import RiskInfoStatus
+from pqrisk.screening.models import RiskInfo
+from pqrisk.stations.models import MonitoringStation
+from pqrisk.warnings.api import visible_warnings
+from pqrisk.warnings.models import Warning
+from pqrisk.warnings.services import WarningError, act_on_warning, approve_warning
+
+from . import forms
+from .context import can_use_pages, is_city_user
+
+PAGE_SIZE = 50
+QUEUE_ROWS = 10
+TASK_ACTIVE = ("open", "in_progress", "completed")
+TASK_DONE = ("reported", "closed")
+WARNING_LIVE = ("draft", "in_review", "approved", "published")
+
+# Where an audited object is shown, by its ``object_type``.
+OBJECT_PAGES = {
+    "screening.riskinfo": "web:riskinfo_detail",
+    "assessment.assessment": "web:assessment_detail",
+    "warnings.warning": "web:warning_detail",
+    "disposal.disposaltask": "web:task_detail",
+    "enterprises.enterprise": "web:enterprise_detail",
+    "stations.monitoringstation": "web:station_detail",
+}
+
+
+def page(*, city_only: bool = False) -> Callable[[Callable[..., HttpResponse]], Any]:
+    """Login required; then the bureau's roles only (403), city-wide roles only if asked."""
+
+    def decorate(view: Callable[..., HttpResponse]) -> Any:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not can_use_pages(request.user):
+                raise PermissionDenied("您的账户没有访问页面的角色。")
+            if city_only and not is_city_user(request.user):
+                raise PermissionDenied("此页面仅向市局、评估中心和专家开放。")
+            return view(request, *args, **kwargs)
+
+        return login_required(wrapper)
+
+    return decorate
+
+
+def _paged(request: HttpRequest, qs: QuerySet[Any]) -> Any:
+    return Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def _listing(
+    request: HttpRequest,
+    qs: QuerySet[Any],
+    filter_class: type[forms.FilterForm],
+    template: str,
+    **extra: Any,
+) -> HttpResponse:
+    filter_form = filter_class(request.GET, city=is_city_user(request.user))
+    page_obj = _paged(request, filter_form.apply(qs))
+    return render(request, template, {"filter_form": filter_form, "page_obj": page_obj, **extra})
+
+
+def _scoped(request: HttpRequest, qs: QuerySet[Any], district_field: str = "district") -> Any:
+    return scope_queryset(request.user, qs, district_field)  # type: ignore[arg-type]
+
+
+def _mark_clocks(tasks: Iterable[DisposalTask]) -> None:
+    """Flag tasks past their clocks: the disposal deadline while open or in progress, the
+    written-report deadline once completed."""
+    now = timezone.now()
+    for t in tasks:
+        t.due_overdue = bool(t.due_at and t.status in ("open", "in_progress") and now > t.due_at)  # type: ignore[attr-defined]
+        t.report_overdue = bool(  # type: ignore[attr-defined]
+            t.report_due_at and t.status == "completed" and now > t.report_due_at
+        )
+        t.report_late = bool(  # type: ignore[attr-defined]
+            t.report_due_at and t.reported_at and t.reported_at > t.report_due_at
+        )
+        t.is_overdue = t.due_overdue or t.report_overdue  # type: ignore[attr-defined]
+
+
+def _overdue_q() -> Q:
+    now = timezone.now()
+    return Q(status__in=("open", "in_progress"), due_at__lt=now) | Q(
+        status="completed", report_due_at__lt=now
+    )
+
+
+def _service_error(request: HttpRequest, exc: Exception) -> None:
+    text = getattr(exc, "message_zh", None) or (str(exc) if str(exc) else "无权执行该操作")
+    messages.error(request, text)
+
+
+# ---------------------------------------------------------------- home
+
+
+@require_GET
+@page()
+def home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    city = is_city_user(user)
+    infos = _scoped(request, RiskInfo.objects.select_related("district", "product_category"))
+    warnings = visible_warnings(user)
+    tasks = _scoped(request, DisposalTask.objects.select_related("district", "warning"))
+
+    def queue(title: str, qs: QuerySet[Any], url: str, kind: str) -> dict[str, Any]:
+        rows = list(qs[:QUEUE_ROWS])
+        if kind == "task":
+            _mark_clocks(rows)
+        return {"title": title, "count": qs.count(), "rows": rows, "url": url, "kind": kind}
+
+    queues = []
+    if city:
+        raw = RawItem.objects.filter(risk_info__isnull=True).order_by("-received_at", "-id")
+        queues.append(queue("待筛查", raw, "", "raw"))
+    queues += [
+        queue(
+            "待评估",
+            infos.filter(status=RiskInfoStatus.PENDING_ASSESSMENT),
+            reverse("web:riskinfo_list") + "?status=pending_assessment",
+            "info",
+        ),
+        queue(
+            "待审批预警",
+            warnings.filter(status="in_review"),
+            reverse("web:warning_list") + "?status=in_review",
+            "warning",
+        ),
+        queue(
+            "处置中",
+            tasks.filter(status__in=TASK_ACTIVE),
+            reverse("web:task_list"),
+            "task",
+        ),
+        queue(
+            "已反馈",
+            tasks.filter(status__in=TASK_DONE).order_by("-reported_at", "-id"),
+            reverse("web:task_list") + "?status=reported",
+            "task",
+        ),
+    ]
+    by_level = dict(
+        Warning.objects.filter(pk__in=warnings.values("pk"), status__in=WARNING_LIVE)
+        .values_list("level")
+        .annotate(n=Count("id"))
+        .values_list("level", "n")
+    )
+    levels = sorted(WarningLevel, key=lambda lv: lv.rank, reverse=True)
+    colour_counts = [{"level": lv, "count": by_level.get(lv.value, 0)} for lv in levels]
+    since = (timezone.now() - timedelta(days=365)).replace(day=1)
+    monthly = (
+        infos.filter(occurred_at__gte=since)
+        .exclude(status=RiskInfoStatus.DUPLICATE)
+        .annotate(month=TruncMonth("occurred_at"))
+        .values("month")
+        .annotate(n=Count("id"))
+        .order_by("month")
+    )
+    chart = {
+        "months": [m["month"].strftime("%Y-%m") for m in monthly if m["month"]],
+        "counts": [m["n"] for m in monthly if m["month"]],
+    }
+    overdue = tasks.filter(_overdue_q()).count()
+    return render(
+        request,
+        "web/home.html",
+        {
+            "queues": queues,
+            "colour_counts": colour_counts,
+            "chart": chart,
+            "monthly_rows": list(zip(chart["months"], chart["counts"], strict=True)),
+            "overdue_count": overdue,
+            "city": city,
+        },
+    )
+
+
+# ---------------------------------------------------------------- risk information
+
+
+@require_GET
+@page()
+def riskinfo_list(request: HttpRequest) -> HttpResponse:
+    qs = _scoped(
+        request,
+        RiskInfo.objects.select_related("district", "product_category", "hazard", "enterprise"),
+    )
+    return _listing(request, qs, forms.RiskInfoFilter, "web/riskinfo_list.html")
+
+
+@require_GET
+@page()
+def riskinfo_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    scoped = _scoped(request, RiskInfo.objects.all())
+    info = get_object_or_404(
+        scoped.select_related(
+            "raw_item__station",
+            "district",
+            "enterprise",
+            "product_category",
+            "hazard",
+            "duplicate_of",
+        ),
+        pk=pk,
+    )
+    duplicate_of = scoped.filter(pk=info.duplicate_of_id).first() if info.duplicate_of_id else None
+    return render(
+        request,
+        "web/riskinfo_detail.html",
+        {
+            "info": info,
+            "raw": info.raw_item,
+            "duplicate_of": duplicate_of,
+            "duplicates": scoped.filter(duplicate_of=info).select_related("district")[:100],
+            "assessments": info.assessments.select_related("assessed_by"),
+            "warnings": visible_warnings(request.user).filter(risk_infos=info),
+            "trail": history(info),
+        },
+    )
+
+
+# ---------------------------------------------------------------- assessments
+
+
+@require_GET
+@page()
+def assessment_list(request: HttpRequest) -> HttpResponse:
+    qs = _scoped(request, Assessment.objects.select_related("risk_info", "district"))
+    return _listing(request, qs, forms.AssessmentFilter, "web/assessment_list.html")
+
+
+def _matrix_rows(assessment: Assessment) -> list[dict[str, Any]]:
+    """The domain core's risk matrix, rows severity 4→1, with the assessed cell marked."""
+    return [
+        {
+            "severity": severity,
+            "meaning": SEVERITY_LABELS.get(severity, ""),
+            "cells": [
+                {
+                    "level": level,
+                    "hit": severity == assessment.severity and band == assessment.band,
+                }
+                for band, level in enumerate(RISK_MATRIX[severity])
+            ],
+        }
+        for severity in sorted(RISK_MATRIX, reverse=True)
+    ]
+
+
+@require_GET
+@page()
+def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    assessment = get_object_or_404(
+        _scoped(request, Assessment.objects.select_related("risk_info", "district", "assessed_by")),
+        pk=pk,
+    )
+    matrix = _matrix_rows(assessment)
+    return render(
+        request,
+        "web/assessment_detail.html",
+        {
+            "a": assessment,
+            "matrix": matrix,
+            "bands": PROBABILITY_BANDS,
+            "band_label": PROBABILITY_BANDS[assessment.band].label
+            if 0 <= assessment.band < len(PROBABILITY_BANDS)
+            else assessment.band,
+            "warnings": visible_warnings(request.user).filter(assessment=assessment),
+            "trail": history(assessment),
+        },
+    )
+
+
+# ---------------------------------------------------------------- warnings
+
+
+@require_GET
+@page()
+def warning_list(request: HttpRequest) -> HttpResponse:
+    qs = visible_warnings(request.user).select_related("product_category", "hazard")
+    return _listing(request, qs, forms.WarningFilter, "web/warning_list.html")
+
+
+@require_GET
+@page()
+def warning_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    warning = get_object_or_404(
+        visible_warnings(request.user).select_related(
+            "product_category", "hazard", "assessment", "created_by", "approved_by"
+        ),
+        pk=pk,
+    )
+    tasks = list(_scoped(request, warning.tasks.select_related("district")))
+    _mark_clocks(tasks)
+    transitions = [
+        {"action": t.action, "label": t.label, "form": forms.NoteForm(prefix=t.action)}
+        for t in WARNING_MACHINE.available(warning.status, request.user.role_codes)
+        if t.action != "approve"
+    ]
+    can_approve = any(
+        t.action == "approve"
+        for t in WARNING_MACHINE.available(warning.status, request.user.role_codes)
+    )
+    return render(
+        request,
+        "web/warning_detail.html",
+        {
+            "warning": warning,
+            "risk_infos": _scoped(
+                request, warning.risk_infos.select_related("district", "product_category")
+            ),
+            "tasks": tasks,
+            "transitions": transitions,
+            "approve_form": forms.ApproveForm(prefix="approve", initial={"level": ""})
+            if can_approve
+            else None,
+            "trail": history(warning),
+        },
+    )
+
+
+@require_POST
+@page()
+def warning_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    warning = get_object_or_404(visible_warnings(request.user), pk=pk)
+    form_class = forms.ApproveForm if action == "approve" else forms.NoteForm
+    form = form_class(request.POST, prefix=action)
+    if not form.is_valid():
+        messages.error(
+            request, "提交内容有误：" + "；".join(e for errs in form.errors.values() for e in errs)
+        )
+        return redirect("web:warning_detail", pk=warning.pk)
+    note = form.cleaned_data.get("note", "")
+    try:
+        if action == "approve":
+            level = form.cleaned_data.get("level")
+            warning = approve_warning(
+                warning, request.user, level=WarningLevel(level) if level else None, note=note
+            )
+        else:
+            warning = act_on_warning(warning, action, request.user, note=note)
+    except (WarningError, PermissionDenied) as exc:
+        _service_error(request, exc)
+    else:
+        label = WARNING_MACHINE.states.get(warning.status, warning.status)
+        messages.success(request, f"操作成功，预警当前状态：{label}")
+    return redirect("web:warning_detail", pk=warning.pk)
+
+
+# ---------------------------------------------------------------- disposal
+
+
+@require_GET
+@page()
+def task_list(request: HttpRequest) -> HttpResponse:
+    qs = _scoped(request, DisposalTask.objects.select_related("district", "warning"))
+    filter_form = forms.TaskFilter(request.GET, city=is_city_user(request.user))
+    qs = filter_form.apply(qs)
+    if filter_form.is_bound and filter_form.is_valid() and filter_form.cleaned_data["overdue"]:
+        qs = qs.filter(_overdue_q())
+    page_obj = _paged(request, qs)
+    _mark_clocks(page_obj.object_list)
+    return render(request, "web/task_list.html", {"filter_form": filter_form, "page_obj": page_obj})
+
+
+def _task_page(
+    request: HttpRequest, task: DisposalTask, feedback_form: forms.FeedbackForm | None = None
+) -> HttpResponse:
+    _mark_clocks([task])
+    available = DISPOSAL_MACHINE.available(task.status, request.user.role_codes)
+    may_act = request.user.is_city_wide or request.user.district_id == task.district_id
+    transitions = [
+        {"action": t.action, "label": t.label, "form": forms.NoteForm(prefix=t.action)}
+        for t in available
+        if t.action != "report" and may_act
+    ]
+    can_report = may_act and any(t.action == "report" for t in available)
+    return render(
+        request,
+        "web/task_detail.html",
+        {
+            "task": task,
+            "transitions": transitions,
+            "feedback_form": (feedback_form or forms.FeedbackForm()) if can_report else None,
+            "feedback": task.feedback.select_related("author"),
+            "trail": history(task),
+        },
+    )
+
+
+def _get_task(request: HttpRequest, pk: int) -> DisposalTask:
+    return get_object_or_404(
+        _scoped(request, DisposalTask.objects.select_related("district", "warning")), pk=pk
+    )
+
+
+@require_GET
+@page()
+def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _task_page(request, _get_task(request, pk))
+
+
+@require_POST
+@page()
+def task_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    task = _get_task(request, pk)
+    form = forms.NoteForm(request.POST, prefix=action)
+    note = form.cleaned_data["note"] if form.is_valid() else ""
+    try:
+        task = act_on_task(task, action, request.user, note=note)
+    except (DisposalError, PermissionDenied) as exc:
+        _service_error(request, exc)
+    else:
+        label = DISPOSAL_MACHINE.states.get(task.status, task.status)
+        messages.success(request, f"操作成功，任务当前状态：{label}")
+    return redirect("web:task_detail", pk=task.pk)
+
+
+@require_POST
+@page()
+def task_feedback(request: HttpRequest, pk: int) -> HttpResponse:
+    task = _get_task(request, pk)
+    form = forms.FeedbackForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "处置报告未提交：请检查标出的内容。")
+        return _task_page(request, task, form)
+    try:
+        submit_feedback(task, request.user, **form.cleaned_data)
+    except (DisposalError, PermissionDenied) as exc:
+        _service_error(request, exc)
+        return _task_page(request, task, form)
+    messages.success(request, "书面处置报告已提交")
+    return redirect("web:task_detail", pk=task.pk)
+
+
+# ---------------------------------------------------------------- enterprises
+
+
+@require_GET
+@page()
+def enterprise_list(request: HttpRequest) -> HttpResponse:
+    qs = _scoped(request, Enterprise.objects.select_related("district")).annotate(
+        n_infos=Count("risk_infos")
+    )
+    return _listing(request, qs, forms.EnterpriseFilter, "web/enterprise_list.html")
+
+
+@require_GET
+@page()
+def enterprise_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    enterprise = get_object_or_404(
+        _scoped(request, Enterprise.objects.select_related("district")), pk=pk
+    )
+    infos = _scoped(
+        request,
+        enterprise.risk_infos.select_related("district", "product_category", "hazard"),
+    )
+    return render(
+        request,
+        "web/enterprise_detail.html",
+        {
+            "enterprise": enterprise,
+            "products": enterprise.products.all(),
+            "product_set": enterprise.product_set.select_related("category")[:100],
+            "page_obj": _paged(request, infos),
+        },
+    )
+
+
+# ---------------------------------------------------------------- stations, quarantine
+
+
+@require_GET
+@page(city_only=True)
+def station_list(request: HttpRequest) -> HttpResponse:
+    qs = MonitoringStation.objects.select_related("district").annotate(n_items=Count("items"))
+    return _listing(request, qs, forms.StationFilter, "web/station_list.html")
+
+
+@require_GET
+@page(city_only=True)
+def station_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    station = get_object_or_404(
+        MonitoringStation.objects.select_related("district", "registered_by"), pk=pk
+    )
+    return render(
+        request,
+        "web/station_detail.html",
+        {
+            "station": station,
+            "batches": station.batches.all()[:20],
+            "n_items": station.items.count(),
+            "trail": history(station),
+        },
+    )
+
+
+@require_GET
+@page(city_only=True)
+def quarantine_list(request: HttpRequest) -> HttpResponse:
+    qs = QuarantinedItem.objects.select_related("batch")
+    return _listing(request, qs, forms.QuarantineFilter, "web/quarantine_list.html")
+
+
+# ---------------------------------------------------------------- audit
+
+
+@require_GET
+@page()
+def audit_list(request: HttpRequest) -> HttpResponse:
+    qs = _scoped(request, AuditEvent.objects.select_related("district"))
+    filter_form = forms.AuditFilter(request.GET, city=is_city_user(request.user))
+    page_obj = _paged(request, filter_form.apply(qs))
+    for event in page_obj.object_list:
+        name = OBJECT_PAGES.get(event.object_type)
+        event.url = (  # type: ignore[attr-defined]
+            reverse(name, args=[event.object_id]) if name and event.object_id.isdigit() else ""
+        )
+    return render(
+        request, "web/audit_list.html", {"filter_form": filter_form, "page_obj": page_obj}
+    )
+
+
+# ---------------------------------------------------------------- public
+
+
+@require_GET
+def public_advisories(request: HttpRequest) -> HttpResponse:
+    """Published consumer advisories (风险提示): the only page the public sees."""
+    mode = WarningMode.CONSUMER_ADVISORY.value
+    # JSON "contains" is not available on SQLite; the published set is small.
+    published = Warning.objects.filter(status="published").order_by("-published_at", "-id")[:500]
+    advisories = [w for w in published if mode in (w.modes or [])][:100]
+    return render(request, "web/public_advisories.html", {"advisories": advisories})
