@@ -51,7 +51,7 @@ def _settings_in_subprocess(env: dict[str, str], expr: str) -> str:
 
 def test_no_environment_means_sqlite_and_eager_celery(tmp_path) -> None:
     env = {"PQRISK_VAR_DIR": str(tmp_path)}
-    engine = _settings_in_subprocess(env, "s.DATABASES['default']['ENGINE'], s.CELERY_TASK_ALWAYS_EAGER")
+    engine = _settings_in_subprocess(env, "(s.DATABASES['default']['ENGINE'], s.CELERY_TASK_ALWAYS_EAGER)")
     assert engine == "('django.db.backends.sqlite3', True)"
 
 
@@ -61,5 +61,5 @@ def test_database_url_switches_to_postgresql_and_broker(tmp_path) -> None:
         "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/x",
         "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
     }
-    out = _settings_in_subprocess(env, "s.DATABASES['default']['ENGINE'], s.CELERY_TASK_ALWAYS_EAGER")
+    out = _settings_in_subprocess(env, "(s.DATABASES['default']['ENGINE'], s.CELERY_TASK_ALWAYS_EAGER)")
     assert out == "('django.db.backends.postgresql', False)"

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
 
 
 class LoginForm(AuthenticationForm):
-    error_messages: ClassVar[dict[str, str]] = {
-        "invalid_login": "用户名或密码错误。请注意密码区分大小写；连续失败5次将临时锁定账户。",
-        "inactive": "该账户已停用，请联系市局管理员。",
-    }
-
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
+        self.error_messages = {
+            **self.error_messages,
+            "invalid_login": "用户名或密码错误。请注意密码区分大小写；连续失败5次将临时锁定账户。",
+            "inactive": "该账户已停用，请联系市局管理员。",
+        }
         self.fields["username"].label = "用户名"
         self.fields["password"].label = "密码"
 

@@ -19,7 +19,8 @@ def _init(cls: Any, value: str, label: str, colour: str, rank: int, meaning: str
     return obj
 
 
-class _Meaningful(str, Enum):
+# Not StrEnum: its __new__ takes only the value, and Django's choices want plain (str, Enum).
+class _Meaningful(str, Enum):  # noqa: UP042
     """A str-valued Enum whose members carry a label, colour, rank and meaning."""
 
     label: str
@@ -30,7 +31,8 @@ class _Meaningful(str, Enum):
     def __new__(
         cls, value: str, label: str, colour: str = "", rank: int = 0, meaning: str = ""
     ) -> Self:
-        return _init(cls, value, label, colour, rank, meaning)
+        obj: Self = _init(cls, value, label, colour, rank, meaning)
+        return obj
 
     def __str__(self) -> str:
         return str(self.value)
@@ -68,7 +70,7 @@ class WarningLevel(_Meaningful):
         publish_within_hours: int,
         disposal: str,
     ) -> Self:
-        obj = _init(cls, value, label, colour, rank, meaning)
+        obj: Self = _init(cls, value, label, colour, rank, meaning)
         obj.issuer = issuer
         obj.publish_within_hours = publish_within_hours
         obj.disposal = disposal
@@ -76,20 +78,44 @@ class WarningLevel(_Meaningful):
 
     # Red only by the city bureau (guidance). Publication hours are project defaults.
     RED = (
-        "red", "红色预警", "#d32f2f", 4, "严重风险，涉及面广或后果严重，需立即处置",
-        "city", 2, "市局统一组织立即开展应急处置",
+        "red",
+        "红色预警",
+        "#d32f2f",
+        4,
+        "严重风险，涉及面广或后果严重，需立即处置",
+        "city",
+        2,
+        "市局统一组织立即开展应急处置",
     )
     ORANGE = (
-        "orange", "橙色预警", "#f57c00", 3, "高风险，需尽快处置",
-        "city", 12, "市局统一组织立即开展应急处置",
+        "orange",
+        "橙色预警",
+        "#f57c00",
+        3,
+        "高风险，需尽快处置",
+        "city",
+        12,
+        "市局统一组织立即开展应急处置",
     )
     YELLOW = (
-        "yellow", "黄色预警", "#fbc02d", 2, "中风险，需区局组织处置",
-        "district", 24, "区局处置，处置完成后24小时内书面报告市局",
+        "yellow",
+        "黄色预警",
+        "#fbc02d",
+        2,
+        "中风险，需区局组织处置",
+        "district",
+        24,
+        "区局处置，处置完成后24小时内书面报告市局",
     )
     GREEN = (
-        "green", "绿色预警", "#388e3c", 1, "低风险，持续跟踪监测",
-        "district", 72, "持续跟踪监测，原则上不下达处置任务",
+        "green",
+        "绿色预警",
+        "#388e3c",
+        1,
+        "低风险，持续跟踪监测",
+        "district",
+        72,
+        "持续跟踪监测，原则上不下达处置任务",
     )
 
 
@@ -99,12 +125,22 @@ class WarningMode(_Meaningful):
     audience: str
 
     def __new__(cls, value: str, label: str, audience: str, meaning: str) -> Self:
-        obj = _init(cls, value, label, "", 0, meaning)
+        obj: Self = _init(cls, value, label, "", 0, meaning)
         obj.audience = audience
         return obj
 
-    INTERNAL_NOTICE = ("internal_notice", "风险通报", "监管部门", "通报监管部门加强监管、开展执法调查")
-    INDUSTRY_WARNING = ("industry_warning", "风险警示", "生产经营者", "警示生产经营者采取风险控制措施")
+    INTERNAL_NOTICE = (
+        "internal_notice",
+        "风险通报",
+        "监管部门",
+        "通报监管部门加强监管、开展执法调查",
+    )
+    INDUSTRY_WARNING = (
+        "industry_warning",
+        "风险警示",
+        "生产经营者",
+        "警示生产经营者采取风险控制措施",
+    )
     CONSUMER_ADVISORY = ("consumer_advisory", "风险提示", "消费者", "通过媒体提示消费者注意防范")
 
 

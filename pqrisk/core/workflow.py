@@ -22,9 +22,7 @@ DISTRICT_OFFICER = "district_officer"
 EXPERT = "expert"
 STATION = "station"
 SYSTEM = "system"
-ROLES = frozenset(
-    {CITY_ADMIN, CITY_SUPERVISOR, ANALYST, DISTRICT_OFFICER, EXPERT, STATION, SYSTEM}
-)
+ROLES = frozenset({CITY_ADMIN, CITY_SUPERVISOR, ANALYST, DISTRICT_OFFICER, EXPERT, STATION, SYSTEM})
 
 
 class TransitionNotAllowed(Exception):

@@ -18,7 +18,15 @@ from pqrisk.warnings.choices import WARNING_LEVEL_CHOICES, WARNING_STATE_CHOICES
 ANY = [("", "全部")]
 
 
-class FilterForm(forms.Form):
+class PlainForm(forms.Form):
+    """Labels sit above their fields, so no trailing colon."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+class FilterForm(PlainForm):
     """A GET filter; the district field is shown to city-wide users only."""
 
     district = forms.ModelChoiceField(
@@ -143,7 +151,7 @@ class AuditFilter(FilterForm):
     action = forms.CharField(label="动作代码", required=False, max_length=60)
 
 
-class NoteForm(forms.Form):
+class NoteForm(PlainForm):
     note = forms.CharField(
         label="说明", required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2})
     )
@@ -158,7 +166,7 @@ class ApproveForm(NoteForm):
     )
 
 
-class FeedbackForm(forms.Form):
+class FeedbackForm(PlainForm):
     measures = forms.CharField(
         label="采取措施", max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
     )

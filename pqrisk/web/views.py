@@ -46,6 +46,7 @@ from . import forms
 from .context import can_use_pages, is_city_user
 
 PAGE_SIZE = 50
+LEVELS = {lv.value: lv for lv in WarningLevel}
 QUEUE_ROWS = 10
 TASK_ACTIVE = ("open", "in_progress", "completed")
 TASK_DONE = ("reported", "closed")
@@ -327,14 +328,14 @@ def warning_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     tasks = list(_scoped(request, warning.tasks.select_related("district")))
     _mark_clocks(tasks)
+    user: Any = request.user
     transitions = [
         {"action": t.action, "label": t.label, "form": forms.NoteForm(prefix=t.action)}
-        for t in WARNING_MACHINE.available(warning.status, request.user.role_codes)
+        for t in WARNING_MACHINE.available(warning.status, user.role_codes)
         if t.action != "approve"
     ]
     can_approve = any(
-        t.action == "approve"
-        for t in WARNING_MACHINE.available(warning.status, request.user.role_codes)
+        t.action == "approve" for t in WARNING_MACHINE.available(warning.status, user.role_codes)
     )
     return render(
         request,
@@ -361,16 +362,15 @@ def warning_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     form_class = forms.ApproveForm if action == "approve" else forms.NoteForm
     form = form_class(request.POST, prefix=action)
     if not form.is_valid():
-        messages.error(
-            request, "提交内容有误：" + "；".join(e for errs in form.errors.values() for e in errs)
-        )
+        errors = "；".join(str(e) for errs in form.errors.values() for e in errs)
+        messages.error(request, f"提交内容有误：{errors}")
         return redirect("web:warning_detail", pk=warning.pk)
     note = form.cleaned_data.get("note", "")
     try:
         if action == "approve":
             level = form.cleaned_data.get("level")
             warning = approve_warning(
-                warning, request.user, level=WarningLevel(level) if level else None, note=note
+                warning, request.user, level=LEVELS[level] if level else None, note=note
             )
         else:
             warning = act_on_warning(warning, action, request.user, note=note)
@@ -402,8 +402,9 @@ def _task_page(
     request: HttpRequest, task: DisposalTask, feedback_form: forms.FeedbackForm | None = None
 ) -> HttpResponse:
     _mark_clocks([task])
-    available = DISPOSAL_MACHINE.available(task.status, request.user.role_codes)
-    may_act = request.user.is_city_wide or request.user.district_id == task.district_id
+    user: Any = request.user
+    available = DISPOSAL_MACHINE.available(task.status, user.role_codes)
+    may_act = user.is_city_wide or user.district_id == task.district_id
     transitions = [
         {"action": t.action, "label": t.label, "form": forms.NoteForm(prefix=t.action)}
         for t in available
@@ -474,8 +475,10 @@ def task_feedback(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @page()
 def enterprise_list(request: HttpRequest) -> HttpResponse:
-    qs = _scoped(request, Enterprise.objects.select_related("district")).annotate(
-        n_infos=Count("risk_infos")
+    qs = (
+        _scoped(request, Enterprise.objects.select_related("district"))
+        .annotate(n_infos=Count("risk_infos"))
+        .order_by("name", "id")
     )
     return _listing(request, qs, forms.EnterpriseFilter, "web/enterprise_list.html")
 
@@ -508,7 +511,11 @@ def enterprise_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @page(city_only=True)
 def station_list(request: HttpRequest) -> HttpResponse:
-    qs = MonitoringStation.objects.select_related("district").annotate(n_items=Count("items"))
+    qs = (
+        MonitoringStation.objects.select_related("district")
+        .annotate(n_items=Count("items"))
+        .order_by("name", "id")
+    )
     return _listing(request, qs, forms.StationFilter, "web/station_list.html")
 
 
@@ -548,7 +555,7 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     page_obj = _paged(request, filter_form.apply(qs))
     for event in page_obj.object_list:
         name = OBJECT_PAGES.get(event.object_type)
-        event.url = (  # type: ignore[attr-defined]
+        event.url = (
             reverse(name, args=[event.object_id]) if name and event.object_id.isdigit() else ""
         )
     return render(

@@ -272,7 +272,9 @@ def assess(inp: AssessmentInput) -> AssessmentResult:
             line += f"；依据：{s.evidence}"
         lines.append(line)
     lines.append(f"发生概率：{format_probability(p)}（{PROBABILITY_BANDS[band].label}）")
-    lines.append(f"风险矩阵：严重程度{inp.severity}级 × 概率{PROBABILITY_BANDS[band].label} → {base.label}")
+    lines.append(
+        f"风险矩阵：严重程度{inp.severity}级 × 概率{PROBABILITY_BANDS[band].label} → {base.label}"
+    )
     scope_band = _scope_band(inp.exposed_units)
     if inp.exposed_units is None:
         lines.append("使用数量未知，未按影响范围调整风险等级")

@@ -254,8 +254,9 @@ def test_a_refused_action_is_explained_in_chinese(client: Client, bob: User, wor
     assert response.status_code == 200
     w.refresh_from_db()
     assert w.status == "in_review"
-    messages = [str(m) for m in response.context["messages"]]
-    assert messages and all(m for m in messages)
+    errors = [m for m in response.context["messages"] if m.level_tag == "error"]
+    assert errors, "the refusal is explained"
+    assert all(any("\u4e00" <= ch <= "\u9fff" for ch in str(m)) for m in errors)  # in Chinese
 
 
 def test_actions_need_the_csrf_token(alice: User, world: dict) -> None:
@@ -344,3 +345,17 @@ def test_admin_link_only_for_staff(client: Client, alice: User, world: dict) -> 
 def test_roles_come_from_groups_named_by_label(db: Any) -> None:
     assert Group.objects.filter(name=Role.DISTRICT_OFFICER.label).exists()
     assert Warning.objects.count() == 0
+
+
+def test_pages_work_without_the_vendored_libraries(
+    client: Client, alice: User, world: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("pqrisk.web.context.vendor_available", lambda name: False)
+    login(client, alice)
+    html = client.get(reverse("web:home")).content.decode()
+    assert "vendor/htmx.min.js" not in html
+    assert "vendor/echarts.min.js" not in html
+    assert (
+        '<form method="post"'
+        in client.get(reverse("web:warning_detail", args=[world["pd_warning"].pk])).content.decode()
+    )
