@@ -73,7 +73,10 @@ def main() -> None:
     engine = django.conf.settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
     print(f"database: {engine}; enterprises {args.enterprises}, days {args.days}")
     for step, count, seconds in figures:
-        print(f"{step:22s} {count:8d} items {seconds:8.2f} s {count / seconds if seconds else 0:10.0f} items/s")
+        print(
+            f"{step:22s} {count:8d} items {seconds:8.2f} s "
+            f"{count / seconds if seconds else 0:10.0f} items/s"
+        )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory (RSS)      {peak:.0f} MiB")
 

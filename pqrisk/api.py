@@ -42,7 +42,8 @@ def _register() -> None:
     from pqrisk.disposal.api import router as disposal_router
     from pqrisk.intake.api import router as intake_router
     from pqrisk.screening.api import router as screening_router
-    from pqrisk.warnings.api import public_router, router as warnings_router
+    from pqrisk.warnings.api import public_router
+    from pqrisk.warnings.api import router as warnings_router
 
     api.add_router("/intake", intake_router, tags=["采集"])
     api.add_router("/risk-infos", screening_router, tags=["风险信息"])

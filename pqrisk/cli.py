@@ -35,7 +35,7 @@ def _bar(desc: str, total: int | None = None) -> Iterator[Callable[[int], None]]
 def _pipeline_progress() -> tuple[Callable[[str, int], None], Callable[[], None]]:
     from tqdm import tqdm
 
-    bars: dict[str, tqdm] = {}  # type: ignore[type-arg]
+    bars: dict[str, tqdm] = {}
     names = {"screen": "筛查", "assess": "评估"}
 
     def update(step: str, n: int) -> None:
@@ -67,7 +67,9 @@ def load_reference() -> None:
     from pqrisk.reference.services import load_reference_data
 
     counts = load_reference_data()
-    click.echo(f"行政区 {counts.districts} 个，产品类别 {counts.products} 个，危害类型 {counts.hazards} 个")
+    click.echo(
+        f"行政区 {counts.districts} 个，产品类别 {counts.products} 个，危害类型 {counts.hazards} 个"
+    )
 
 
 @main.command(help="采集一个文件（JSONL / JSON / CSV / Excel）中的风险信息")
@@ -75,8 +77,17 @@ def load_reference() -> None:
 @click.option(
     "--source",
     type=click.Choice(
-        ["licensing", "spot_check", "penalty", "complaint", "injury", "recall", "media",
-         "station", "foreign_recall"]
+        [
+            "licensing",
+            "spot_check",
+            "penalty",
+            "complaint",
+            "injury",
+            "recall",
+            "media",
+            "station",
+            "foreign_recall",
+        ]
     ),
     help="文件中记录未注明来源类型时使用",
 )
@@ -90,7 +101,9 @@ def ingest(path: Path, source: str | None) -> None:
         result = ingest_file(path, source=source, progress=update)
     click.echo(result.summary_zh)
     if result.quarantined:
-        click.echo(f"被隔离的记录已保存在隔离区（批次 {result.batch_id}），可在“隔离区”页面查看原因。")
+        click.echo(
+            f"被隔离的记录已保存在隔离区（批次 {result.batch_id}），可在“隔离区”页面查看原因。"
+        )
     if result.accepted == 0 and result.quarantined > 0:
         sys.exit(1)
 
@@ -130,8 +143,13 @@ def demo(seed: int, n_enterprises: int, days: int, serve: bool | None, port: int
     from pqrisk.demo.loader import load_demo
 
     _migrate()
-    summary = load_demo(seed=seed, n_enterprises=n_enterprises, days=days, bar=_bar,
-                        pipeline_progress=_pipeline_progress)
+    summary = load_demo(
+        seed=seed,
+        n_enterprises=n_enterprises,
+        days=days,
+        bar=_bar,
+        pipeline_progress=_pipeline_progress,
+    )
     for line in summary.lines:
         click.echo(line)
     if serve is None:
@@ -155,8 +173,16 @@ def _serve(host: str, port: int) -> None:
     call_command("collectstatic", interactive=False, verbosity=0)
     click.echo(f"服务地址：http://{host}:{port}/  （Ctrl+C 停止）")
     args = [
-        sys.executable, "-m", "gunicorn", "pqrisk.wsgi:application",
-        "--bind", f"{host}:{port}", "--workers", "2", "--access-logfile", "-",
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "pqrisk.wsgi:application",
+        "--bind",
+        f"{host}:{port}",
+        "--workers",
+        "2",
+        "--access-logfile",
+        "-",
     ]
     os.execv(sys.executable, args)
 

@@ -58,8 +58,11 @@ def test_unknown_district_is_quarantined() -> None:
 
 def test_district_short_names_and_codes_resolve() -> None:
     result = ingest_objects(
-        [record("C-3", district="浦东"), record("C-4", district="310115"),
-         record("C-5", district="临港新片区")],
+        [
+            record("C-3", district="浦东"),
+            record("C-4", district="310115"),
+            record("C-5", district="临港新片区"),
+        ],
         source_label="t",
     )
     assert result.accepted == 3
@@ -93,7 +96,9 @@ def test_raw_items_cannot_be_modified() -> None:
 
 
 def test_malformed_jsonl_lines_are_quarantined_and_good_lines_kept(tmp_path: Path) -> None:
-    path = write_jsonl(tmp_path / "mixed.jsonl", [record("J-1"), "{not json", "[1, 2]", record("J-2")])
+    path = write_jsonl(
+        tmp_path / "mixed.jsonl", [record("J-1"), "{not json", "[1, 2]", record("J-2")]
+    )
     result = ingest_file(path)
     assert (result.accepted, result.quarantined) == (2, 2)
     reasons = sorted(QuarantinedItem.objects.values_list("reason", flat=True))
@@ -136,7 +141,10 @@ def test_cli_rejects_an_unsupported_file_type(tmp_path: Path) -> None:
 def test_api_requires_login_and_a_role(eve, dana) -> None:
     body = {"records": [record("A-1")]}
     anonymous = Client()
-    assert anonymous.post("/api/intake/records", body, content_type="application/json").status_code == 401
+    assert (
+        anonymous.post("/api/intake/records", body, content_type="application/json").status_code
+        == 401
+    )
     c = Client()
     c.force_login(eve)
     assert c.post("/api/intake/records", body, content_type="application/json").status_code == 403
@@ -154,11 +162,19 @@ def test_station_reports_with_its_token_only() -> None:
     station.save()
     body = {"records": [record("S-1")]}
     c = Client()
-    bad = c.post("/api/intake/station-reports", body, content_type="application/json",
-                 HTTP_AUTHORIZATION="Bearer wrong-token-value")
+    bad = c.post(
+        "/api/intake/station-reports",
+        body,
+        content_type="application/json",
+        HTTP_AUTHORIZATION="Bearer wrong-token-value",
+    )
     assert bad.status_code == 401
-    ok = c.post("/api/intake/station-reports", body, content_type="application/json",
-                HTTP_AUTHORIZATION=f"Bearer {token}")
+    ok = c.post(
+        "/api/intake/station-reports",
+        body,
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
     assert ok.status_code == 200, ok.content
     item = RawItem.objects.get()
     assert item.source_kind == "station" and item.station == station

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from conftest import JIADING
 from pqrisk.audit.models import AuditEvent
 from pqrisk.disposal.models import DisposalTask
 from pqrisk.disposal.services import DisposalError, act_on_task, submit_feedback
@@ -18,8 +19,6 @@ from pqrisk.reference.models import HazardType, ProductCategory
 from pqrisk.screening.models import RiskInfo
 from pqrisk.warnings.models import Warning
 from pqrisk.warnings.services import approve_warning
-
-from conftest import JIADING
 
 pytestmark = pytest.mark.django_db
 
@@ -47,19 +46,33 @@ def _valid_uscc(record: dict[str, Any]) -> dict[str, Any]:
 
 def audit_actions(obj: Any) -> list[str]:
     return list(
-        AuditEvent.objects.filter(
-            object_type=obj._meta.label_lower, object_id=str(obj.pk)
-        ).order_by("at", "id").values_list("action", flat=True)
+        AuditEvent.objects.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk))
+        .order_by("at", "id")
+        .values_list("action", flat=True)
     )
 
 
-def test_a_failed_spot_check_walks_the_whole_loop(alice, bob, charlie) -> None:
+SECOND_BATCH = {
+    **BATTERY_FIRE,
+    "external_id": "CC-2026-000778",
+    "occurred_at": "2026-06-20",
+    "text": "复检同一企业另一批次电动自行车用锂离子蓄电池，过充电保护仍不合格，存在起火风险。",
+}
+
+
+def test_two_failed_spot_checks_walk_the_whole_loop(alice, bob, charlie) -> None:
     result = ingest_objects([_valid_uscc(BATTERY_FIRE)], source_label="测试")
     assert (result.accepted, result.quarantined) == (1, 0)
     raw = RawItem.objects.get(external_id="CC-2026-000777")
 
     report = run_pipeline()
     assert report.screened["pending_assessment"] == 1
+    # One failed test of a fatal hazard is a high risk: kept assessed, not yet a warning.
+    assert RiskInfo.objects.get(raw_item=raw).status == "assessed"
+    assert not Warning.objects.exists()
+
+    ingest_objects([_valid_uscc(SECOND_BATCH)], source_label="测试")
+    run_pipeline()
 
     info = RiskInfo.objects.get(raw_item=raw)
     assert info.district is not None and info.district.code == JIADING
@@ -68,12 +81,14 @@ def test_a_failed_spot_check_walks_the_whole_loop(alice, bob, charlie) -> None:
     assert info.hazard == HazardType.objects.get(code="fire")
     assert info.status == "warned"
     assessment = info.assessments.get()
-    assert assessment.level in ("serious", "high")
+    assert assessment.level == "high"
     assert audit_actions(info) == ["screen"]
     assert audit_actions(assessment) == ["assess"]
 
     warning = Warning.objects.get(risk_infos=info)
     assert warning.status == "in_review"
+    assert warning.level == "orange"
+    assert warning.risk_infos.count() == 2
     assert warning.district is not None and warning.district.code == JIADING
 
     warning = approve_warning(warning, alice)
@@ -103,7 +118,7 @@ def test_a_failed_spot_check_walks_the_whole_loop(alice, bob, charlie) -> None:
 
 
 def test_running_the_pipeline_twice_changes_nothing(alice) -> None:
-    ingest_objects([_valid_uscc(BATTERY_FIRE)], source_label="测试")
+    ingest_objects([_valid_uscc(BATTERY_FIRE), _valid_uscc(SECOND_BATCH)], source_label="测试")
     run_pipeline()
     counts = (RiskInfo.objects.count(), Warning.objects.count(), AuditEvent.objects.count())
     second = run_pipeline()
@@ -129,7 +144,7 @@ def test_reposted_text_is_screened_as_a_duplicate() -> None:
 def test_district_officer_cannot_approve_a_warning(alice, charlie) -> None:
     from pqrisk.warnings.services import WarningError
 
-    ingest_objects([_valid_uscc(BATTERY_FIRE)], source_label="测试")
+    ingest_objects([_valid_uscc(BATTERY_FIRE), _valid_uscc(SECOND_BATCH)], source_label="测试")
     run_pipeline()
     warning = Warning.objects.get()
     with pytest.raises((WarningError, Exception)):

@@ -31,8 +31,14 @@ def test_scheduled_pipeline_task_runs_eagerly() -> None:
     from pqrisk.screening.tasks import screen_pending
 
     assert screen_pending.delay().get() == {
-        "duplicate": 0, "noise": 0, "pending_assessment": 0, "assessed": 0, "warned": 0,
-        "new": 0, "joined": 0, "escalated": 0,
+        "duplicate": 0,
+        "noise": 0,
+        "pending_assessment": 0,
+        "assessed": 0,
+        "warned": 0,
+        "new": 0,
+        "joined": 0,
+        "escalated": 0,
     }
 
 
@@ -43,7 +49,10 @@ def _settings_in_subprocess(env: dict[str, str], expr: str) -> str:
     )
     clean = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "CELERY_BROKER_URL")}
     out = subprocess.run(
-        [sys.executable, "-c", code], env={**clean, **env}, capture_output=True, text=True,
+        [sys.executable, "-c", code],
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
         check=True,
     )
     return out.stdout.strip()
@@ -51,7 +60,9 @@ def _settings_in_subprocess(env: dict[str, str], expr: str) -> str:
 
 def test_no_environment_means_sqlite_and_eager_celery(tmp_path) -> None:
     env = {"PQRISK_VAR_DIR": str(tmp_path)}
-    engine = _settings_in_subprocess(env, "(s.DATABASES['default']['ENGINE'], s.CELERY_TASK_ALWAYS_EAGER)")
+    engine = _settings_in_subprocess(
+        env, "(s.DATABASES['default']['ENGINE'], s.CELERY_TASK_ALWAYS_EAGER)"
+    )
     assert engine == "('django.db.backends.sqlite3', True)"
 
 
@@ -61,5 +72,7 @@ def test_database_url_switches_to_postgresql_and_broker(tmp_path) -> None:
         "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/x",
         "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
     }
-    out = _settings_in_subprocess(env, "(s.DATABASES['default']['ENGINE'], s.CELERY_TASK_ALWAYS_EAGER)")
+    out = _settings_in_subprocess(
+        env, "(s.DATABASES['default']['ENGINE'], s.CELERY_TASK_ALWAYS_EAGER)"
+    )
     assert out == "('django.db.backends.postgresql', False)"

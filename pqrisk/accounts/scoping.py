@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TypeVar
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
 
@@ -13,7 +14,9 @@ from .models import User
 M = TypeVar("M", bound=Model)
 
 
-def scope_queryset(user: User, qs: QuerySet[M], district_field: str = "district") -> QuerySet[M]:
+def scope_queryset(
+    user: User | AnonymousUser, qs: QuerySet[M], district_field: str = "district"
+) -> QuerySet[M]:
     """Restrict ``qs`` to what ``user`` may see: all for city-wide roles, own district otherwise."""
     if not user.is_authenticated or not user.is_active:
         return qs.none()
@@ -24,7 +27,7 @@ def scope_queryset(user: User, qs: QuerySet[M], district_field: str = "district"
     return qs.none()
 
 
-def require_role(user: User, *roles: Role) -> None:
+def require_role(user: User | AnonymousUser, *roles: Role) -> None:
     if not user.is_authenticated or not user.has_role(*roles):
         wanted = "、".join(r.label for r in roles)
         raise PermissionDenied(f"需要以下角色之一：{wanted}")

@@ -10,12 +10,18 @@ class Assessment(models.Model):
     """A risk level for one piece of risk information, with how it was reached."""
 
     risk_info = models.ForeignKey(
-        "screening.RiskInfo", on_delete=models.PROTECT, related_name="assessments",
+        "screening.RiskInfo",
+        on_delete=models.PROTECT,
+        related_name="assessments",
         verbose_name="风险信息",
     )
     district = models.ForeignKey(
-        "reference.District", null=True, blank=True, on_delete=models.PROTECT,
-        related_name="assessments", verbose_name="所属区",
+        "reference.District",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assessments",
+        verbose_name="所属区",
     )
     method = models.CharField("方法", max_length=30, choices=AssessmentMethod.choices)
     severity = models.PositiveSmallIntegerField("伤害严重程度（1-4）")
@@ -37,8 +43,12 @@ class Assessment(models.Model):
     attention = models.CharField("社会关注度", max_length=20, choices=ATTENTION_CHOICES)
     explanation = models.JSONField("评估说明", default=list)
     assessed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="+", verbose_name="评估人",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="评估人",
     )
     created_at = models.DateTimeField("评估时间", auto_now_add=True)
 

@@ -14,9 +14,10 @@ from typing import Any
 
 from django.db import transaction
 
-from pqrisk.audit.services import record as audit
-from pqrisk.core.assessment.matrix import AssessmentInput, ScenarioStep, assess
-from pqrisk.core.levels import Attention
+from pqrisk.audit.models import AuditEvent
+from pqrisk.audit.services import SYSTEM_LABEL
+from pqrisk.core.assessment.matrix import AssessmentInput, AssessmentResult, ScenarioStep, assess
+from pqrisk.core.levels import Attention, RiskLevel
 from pqrisk.screening.choices import RiskInfoStatus
 from pqrisk.screening.models import RiskInfo
 
@@ -24,23 +25,33 @@ from .choices import AssessmentMethod, EvidenceQuality
 from .models import Assessment
 
 log = logging.getLogger(__name__)
+CHUNK = 500
 
-# P(the product carries the hazard | this kind of evidence): project defaults, with ranges.
+# Scenario step probabilities of the first assessment: project defaults, each with a range
+# that the uncertainty analysis uses. The scenario follows EU 2019/417 (hazard present →
+# hazardous situation in use → injury of that severity); steps 2 and 3 are properties of the
+# product population, so one report raises step 1, not the others.
+# Step 1, P(a unit in use carries the defect | this kind of evidence):
 DEFECT_PROBABILITY: dict[str, tuple[float, float, float, str]] = {
-    "spot_check": (1.0, 0.8, 1.0, "监督抽查检验不合格，缺陷经检验确认"),
-    "recall": (1.0, 0.8, 1.0, "企业已召回，缺陷经确认"),
-    "foreign_recall": (0.8, 0.5, 1.0, "境外召回通报，国内同类产品可能存在相同缺陷"),
-    "injury": (0.5, 0.2, 0.9, "伤害病例指向该产品，缺陷待检验确认"),
-    "complaint": (0.3, 0.1, 0.6, "消费者投诉，缺陷未经检验确认"),
-    "media": (0.2, 0.05, 0.5, "网络舆情，缺陷未经核实"),
-    "station": (0.5, 0.2, 0.9, "监测站报送"),
-    "penalty": (0.8, 0.5, 1.0, "行政处罚认定违法事实"),
-    "licensing": (0.3, 0.1, 0.6, "许可证吊销/注销"),
+    "spot_check": (1.0, 0.5, 1.0, "监督抽查检验不合格，缺陷经检验确认"),
+    "recall": (1.0, 0.5, 1.0, "企业召回，缺陷经确认"),
+    "penalty": (0.5, 0.1, 1.0, "行政处罚认定违法事实"),
+    "injury": (0.5, 0.1, 1.0, "伤害病例指向该产品，缺陷待检验确认"),
+    "station": (0.3, 0.05, 0.8, "监测站报送，待核实"),
+    "complaint": (0.1, 0.01, 0.5, "单条消费者投诉，缺陷未经检验确认"),
+    "licensing": (0.1, 0.01, 0.5, "许可证吊销/注销"),
+    "media": (0.05, 0.005, 0.3, "网络舆情，缺陷未经核实"),
+    "foreign_recall": (0.5, 0.1, 1.0, "境外召回通报，国内同类产品可能存在相同缺陷"),
 }
-# P(a user is exposed to the hazard in reasonably foreseeable use): project default.
-EXPOSURE_PROBABILITY = (0.5, 0.2, 0.9)
-# P(exposure leads to the injury of that severity): rarer for worse outcomes (project default).
-HARM_PROBABILITY = {1: (0.3, 0.1, 0.6), 2: (0.1, 0.03, 0.3), 3: (0.03, 0.01, 0.1), 4: (0.01, 0.001, 0.05)}
+# Step 2, P(the defect leads to a hazardous situation during the product's use):
+HAZARDOUS_SITUATION_PROBABILITY = (0.1, 0.01, 0.5)
+# Step 3, P(the hazardous situation ends in an injury of that severity): rarer for worse harm.
+HARM_PROBABILITY = {
+    1: (0.2, 0.05, 0.5),
+    2: (0.05, 0.01, 0.2),
+    3: (0.01, 0.001, 0.05),
+    4: (0.001, 0.0001, 0.01),
+}
 DEFAULT_SEVERITY = 2
 EVIDENCE_BY_SOURCE = {
     "spot_check": EvidenceQuality.HIGH,
@@ -53,18 +64,24 @@ EVIDENCE_BY_SOURCE = {
 
 def first_assessment_input(info: RiskInfo) -> AssessmentInput:
     """The matrix input the record supports on its own."""
-    severity = info.hazard.default_severity if info.hazard else DEFAULT_SEVERITY
-    if info.severity_hint:
-        severity = max(severity, info.severity_hint)
+    # An injury case shows the harm that happened; otherwise the hazard's worst credible one.
+    if info.source_kind == "injury" and info.severity_hint:
+        severity = info.severity_hint
+    else:
+        severity = info.hazard.default_severity if info.hazard else DEFAULT_SEVERITY
     severity = min(max(severity, 1), 4)
-    p, lo, hi, why = DEFECT_PROBABILITY.get(info.source_kind, (0.3, 0.1, 0.6, "来源未分类"))
-    e, elo, ehi = EXPOSURE_PROBABILITY
+    p, lo, hi, why = DEFECT_PROBABILITY.get(info.source_kind, (0.1, 0.01, 0.5, "来源未分类"))
+    e, elo, ehi = HAZARDOUS_SITUATION_PROBABILITY
     h, hlo, hhi = HARM_PROBABILITY[severity]
     hazard_name = info.hazard.name if info.hazard else "危害"
     steps = (
         ScenarioStep("产品存在缺陷", p, lo, hi, why),
-        ScenarioStep(f"使用中暴露于{hazard_name}", e, elo, ehi, "可合理预见的使用方式（系统默认）"),
-        ScenarioStep("暴露导致该程度伤害", h, hlo, hhi, f"严重程度{severity}级伤害的条件概率（系统默认）"),
+        ScenarioStep(
+            f"缺陷在使用中导致{hazard_name}危险状态", e, elo, ehi, "可合理预见的使用（系统默认）"
+        ),
+        ScenarioStep(
+            "危险状态导致该程度伤害", h, hlo, hhi, f"{severity}级伤害的条件概率（系统默认）"
+        ),
     )
     units = (info.raw_item.payload.get("details") or {}).get("units")
     attention = Attention.HIGH if info.source_kind == "media" else Attention.NORMAL
@@ -78,21 +95,22 @@ def first_assessment_input(info: RiskInfo) -> AssessmentInput:
     )
 
 
-def save_assessment(
+def build_assessment(
     info: RiskInfo, inp: AssessmentInput, *, method: str, user: Any = None
-) -> Assessment:
+) -> tuple[Assessment, AssessmentResult]:
+    """The assessment row for ``inp`` (not saved) and the core's result."""
     result = assess(inp)
-    assessment = Assessment.objects.create(
+    assessment = Assessment(
         risk_info=info,
-        district=info.district,
+        district_id=info.district_id,
         method=method,
         severity=inp.severity,
         steps=[
             {
                 "description": s.description,
                 "probability": s.probability,
-                "low": s.low if s.low is not None else s.probability,
-                "high": s.high if s.high is not None else s.probability,
+                "low": s.probability_low,
+                "high": s.probability_high,
                 "evidence": s.evidence,
             }
             for s in inp.steps
@@ -113,32 +131,66 @@ def save_assessment(
         explanation=list(result.explanation),
         assessed_by=user if getattr(user, "is_authenticated", False) else None,
     )
+    return assessment, result
+
+
+def _audit_event(assessment: Assessment, old: str, user: Any = None) -> AuditEvent:
+    level = RiskLevel(assessment.level)
+    actor = user if getattr(user, "is_authenticated", False) else None
+    return AuditEvent(
+        actor=actor,
+        actor_label=actor.get_username() if actor else SYSTEM_LABEL,
+        action="assess",
+        object_type=assessment._meta.label_lower,
+        object_id=str(assessment.pk),
+        from_state=old,
+        to_state=level.value,
+        district_id=assessment.district_id,
+        message=f"{AssessmentMethod(assessment.method).label}：{level.label}",
+    )
+
+
+@transaction.atomic
+def save_assessment(
+    info: RiskInfo, inp: AssessmentInput, *, method: str, user: Any = None
+) -> Assessment:
+    """Assess one risk info (an assessor's form, or one item) and audit it."""
+    assessment, _ = build_assessment(info, inp, method=method, user=user)
+    assessment.save()
     old = info.status
     if info.status == RiskInfoStatus.PENDING_ASSESSMENT:
         info.status = RiskInfoStatus.ASSESSED
         info.save(update_fields=["status"])
-    audit(
-        "assess",
-        assessment,
-        actor=user,
-        from_state=old,
-        to_state=result.level.value,
-        message=f"{AssessmentMethod(method).label}：{result.level.label}",
-    )
+    _audit_event(assessment, old, user).save()
     return assessment
 
 
 def assess_pending(progress: Callable[[int], None] | None = None) -> dict[str, int]:
-    """First assessment of every risk signal waiting for one."""
+    """First assessment (系统初评) of every risk signal waiting for one, in chunks."""
     counts: dict[str, int] = {}
-    qs = RiskInfo.objects.filter(status=RiskInfoStatus.PENDING_ASSESSMENT).select_related(
-        "hazard", "product_category", "district", "raw_item"
-    )
-    for info in qs.iterator(chunk_size=500):
+    while True:
+        infos = list(
+            RiskInfo.objects.filter(status=RiskInfoStatus.PENDING_ASSESSMENT)
+            .select_related("hazard", "product_category", "raw_item")
+            .order_by("id")[:CHUNK]
+        )
+        if not infos:
+            break
+        rows = [
+            build_assessment(i, first_assessment_input(i), method=AssessmentMethod.MATRIX_AUTO)[0]
+            for i in infos
+        ]
         with transaction.atomic():
-            a = save_assessment(info, first_assessment_input(info), method=AssessmentMethod.MATRIX_AUTO)
-        counts[a.level] = counts.get(a.level, 0) + 1
+            created = Assessment.objects.bulk_create(rows)
+            RiskInfo.objects.filter(pk__in=[i.pk for i in infos]).update(
+                status=RiskInfoStatus.ASSESSED
+            )
+            AuditEvent.objects.bulk_create(
+                [_audit_event(a, RiskInfoStatus.PENDING_ASSESSMENT) for a in created]
+            )
+        for a in created:
+            counts[a.level] = counts.get(a.level, 0) + 1
         if progress:
-            progress(1)
+            progress(len(created))
     log.info("assessed: %s", counts)
     return counts

@@ -6,7 +6,7 @@ Every other module takes these from here; nothing else hard-codes "red" or its c
 from __future__ import annotations
 
 from enum import Enum
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 
 def _init(cls: Any, value: str, label: str, colour: str, rank: int, meaning: str) -> Any:
@@ -28,11 +28,15 @@ class _Meaningful(str, Enum):  # noqa: UP042
     rank: int
     meaning: str
 
-    def __new__(
-        cls, value: str, label: str, colour: str = "", rank: int = 0, meaning: str = ""
-    ) -> Self:
-        obj: Self = _init(cls, value, label, colour, rank, meaning)
-        return obj
+    if TYPE_CHECKING:
+        # Lookups by value (``WarningLevel("red")``) are what callers write; the metadata
+        # arguments below are only used when the members are defined.
+        def __new__(cls, value: str, *meta: Any) -> Self: ...
+
+    else:
+
+        def __new__(cls, value, label, colour="", rank=0, meaning=""):
+            return _init(cls, value, label, colour, rank, meaning)
 
     def __str__(self) -> str:
         return str(self.value)
@@ -59,22 +63,16 @@ class WarningLevel(_Meaningful):
     publish_within_hours: int
     disposal: str
 
-    def __new__(
-        cls,
-        value: str,
-        label: str,
-        colour: str,
-        rank: int,
-        meaning: str,
-        issuer: str,
-        publish_within_hours: int,
-        disposal: str,
-    ) -> Self:
-        obj: Self = _init(cls, value, label, colour, rank, meaning)
-        obj.issuer = issuer
-        obj.publish_within_hours = publish_within_hours
-        obj.disposal = disposal
-        return obj
+    if not TYPE_CHECKING:
+
+        def __new__(
+            cls, value, label, colour, rank, meaning, issuer, publish_within_hours, disposal
+        ):
+            obj = _init(cls, value, label, colour, rank, meaning)
+            obj.issuer = issuer
+            obj.publish_within_hours = publish_within_hours
+            obj.disposal = disposal
+            return obj
 
     # Red only by the city bureau (guidance). Publication hours are project defaults.
     RED = (
@@ -124,10 +122,12 @@ class WarningMode(_Meaningful):
 
     audience: str
 
-    def __new__(cls, value: str, label: str, audience: str, meaning: str) -> Self:
-        obj: Self = _init(cls, value, label, "", 0, meaning)
-        obj.audience = audience
-        return obj
+    if not TYPE_CHECKING:
+
+        def __new__(cls, value, label, audience, meaning):
+            obj = _init(cls, value, label, "", 0, meaning)
+            obj.audience = audience
+            return obj
 
     INTERNAL_NOTICE = (
         "internal_notice",

@@ -102,9 +102,9 @@ def load_demo(
     if shared is not None:
         result = load_cpsc_file(shared / "cpsc_recalls_legacy.jsonl")
         lines.append(f"CPSC境外召回：{result.summary_zh}")
-    update, close = pipeline_progress()
+    step_progress, close = pipeline_progress()
     try:
-        report = run_pipeline(progress=update)
+        report = run_pipeline(progress=step_progress)
     finally:
         close()
     lines.extend(report.lines_zh())
@@ -112,7 +112,7 @@ def load_demo(
     lines.extend(walk_demo_loop())
     lines.append(f"真实事件标注：{out_dir / 'ground_truth.json'}")
     lines.append("演示账号（用户名 / 密码 / 角色）：")
-    for username, role, district_code, organisation in DEMO_USERS:
+    for username, role, _district, organisation in DEMO_USERS:
         lines.append(f"  {username} / {passwords[username]} / {role.label}（{organisation}）")
     return DemoSummary(lines, passwords)
 

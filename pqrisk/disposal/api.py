@@ -55,9 +55,7 @@ def _out(t: DisposalTask) -> TaskOut:
 
 
 def _tasks(request: HttpRequest) -> Any:
-    return scope_queryset(  # type: ignore[arg-type]
-        request.user, DisposalTask.objects.select_related("warning", "district")  # type: ignore[arg-type]
-    )
+    return scope_queryset(request.user, DisposalTask.objects.select_related("warning", "district"))
 
 
 @router.get("", response=list[TaskOut])

@@ -13,7 +13,9 @@ class DisposalTask(models.Model):
         "warnings.Warning", on_delete=models.PROTECT, related_name="tasks", verbose_name="预警"
     )
     district = models.ForeignKey(
-        "reference.District", on_delete=models.PROTECT, related_name="disposal_tasks",
+        "reference.District",
+        on_delete=models.PROTECT,
+        related_name="disposal_tasks",
         verbose_name="承办区局",
     )
     level = models.CharField("预警等级", max_length=10, choices=WARNING_LEVEL_CHOICES)
@@ -36,7 +38,9 @@ class DisposalTask(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = verbose_name_plural = "处置任务"
         constraints = [
-            models.UniqueConstraint(fields=["warning", "district"], name="one_task_per_warning_district")
+            models.UniqueConstraint(
+                fields=["warning", "district"], name="one_task_per_warning_district"
+            )
         ]
 
     def __str__(self) -> str:
@@ -50,7 +54,10 @@ class Feedback(models.Model):
         DisposalTask, on_delete=models.PROTECT, related_name="feedback", verbose_name="处置任务"
     )
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         verbose_name="报告人",
     )
     submitted_at = models.DateTimeField("提交时间", auto_now_add=True)

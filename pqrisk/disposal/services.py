@@ -66,7 +66,9 @@ def dispatch_for_warning(warning: Warning, user: Any) -> list[DisposalTask]:
     level = WarningLevel(warning.level)
     plan = disposal_plan(level)
     if not plan.needs_task:
-        audit("track", warning, actor=user, message=f"{level.label}：{level.disposal}，不下达处置任务")
+        audit(
+            "track", warning, actor=user, message=f"{level.label}：{level.disposal}，不下达处置任务"
+        )
         return []
     now = timezone.now()
     routes = routes_for(warning)
@@ -81,7 +83,9 @@ def dispatch_for_warning(warning: Warning, user: Any) -> list[DisposalTask]:
                 "organiser": plan.organiser,
                 "routes": routes,
                 "instructions": f"{level.disposal}。处置路径：{route_labels}。",
-                "due_at": now + timedelta(hours=plan.due_within_hours) if plan.due_within_hours else None,
+                "due_at": now + timedelta(hours=plan.due_within_hours)
+                if plan.due_within_hours
+                else None,
             },
         )
         if created:
@@ -127,6 +131,8 @@ def act_on_task(task: DisposalTask, action: str, user: Any, note: str = "") -> D
         task.report_due_at = now + timedelta(hours=hours) if hours else task.due_at
     elif action == "close":
         task.closed_at = now
+    elif action == "escalate":
+        task.escalations += 1
     task.save()
     audit(action, task, actor=user, from_state=old, to_state=task.status, message=note)
     return task

@@ -16,10 +16,14 @@ def validate_uscc(value: str) -> None:
 class Enterprise(models.Model):
     """A producer or seller under the bureau's supervision, keyed by its USCC."""
 
-    uscc = models.CharField("统一社会信用代码", max_length=18, unique=True, validators=[validate_uscc])
+    uscc = models.CharField(
+        "统一社会信用代码", max_length=18, unique=True, validators=[validate_uscc]
+    )
     name = models.CharField("企业名称", max_length=200, db_index=True)
     district = models.ForeignKey(
-        "reference.District", on_delete=models.PROTECT, related_name="enterprises",
+        "reference.District",
+        on_delete=models.PROTECT,
+        related_name="enterprises",
         verbose_name="所属区",
     )
     address = models.CharField("地址", max_length=300, blank=True)
@@ -50,11 +54,19 @@ class Product(models.Model):
 
     name = models.CharField("产品名称", max_length=200)
     category = models.ForeignKey(
-        "reference.ProductCategory", null=True, blank=True, on_delete=models.PROTECT,
-        related_name="products", verbose_name="产品类别",
+        "reference.ProductCategory",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="products",
+        verbose_name="产品类别",
     )
     enterprise = models.ForeignKey(
-        Enterprise, null=True, blank=True, on_delete=models.PROTECT, related_name="product_set",
+        Enterprise,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="product_set",
         verbose_name="生产/销售企业",
     )
     brand = models.CharField("品牌", max_length=100, blank=True)
@@ -65,7 +77,8 @@ class Product(models.Model):
         verbose_name = verbose_name_plural = "产品"
         constraints = [
             models.UniqueConstraint(
-                fields=["enterprise", "name", "brand", "model"], name="product_unique_per_enterprise"
+                fields=["enterprise", "name", "brand", "model"],
+                name="product_unique_per_enterprise",
             )
         ]
 

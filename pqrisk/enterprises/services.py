@@ -31,7 +31,9 @@ def dao_enterprise_by_uscc(codes: Iterable[str]) -> dict[str, Enterprise]:
 
 
 @transaction.atomic
-def upsert_enterprises(rows: Iterable[dict[str, Any]], *, source_label: str) -> EnterpriseLoadResult:
+def upsert_enterprises(
+    rows: Iterable[dict[str, Any]], *, source_label: str
+) -> EnterpriseLoadResult:
     """Create or update enterprises keyed by USCC; rows with an invalid USCC or district are
     quarantined with the reason."""
     batch = IngestBatch.objects.create(source_label=source_label)
@@ -61,7 +63,8 @@ def upsert_enterprises(rows: Iterable[dict[str, Any]], *, source_label: str) -> 
                     where,
                     raw,
                     "unknown_district",
-                    f"行政区无法识别：{row.get('district_code') or row.get('district') or '（空）'}",
+                    "行政区无法识别："
+                    f"{row.get('district_code') or row.get('district') or '（空）'}",
                 )
             )
             continue
@@ -93,8 +96,16 @@ def upsert_enterprises(rows: Iterable[dict[str, Any]], *, source_label: str) -> 
     if to_update:
         Enterprise.objects.bulk_update(
             to_update,
-            ["name", "district", "address", "legal_representative", "kind", "scale", "licensed",
-             "established"],
+            [
+                "name",
+                "district",
+                "address",
+                "legal_representative",
+                "kind",
+                "scale",
+                "licensed",
+                "established",
+            ],
             batch_size=500,
         )
     QuarantinedItem.objects.bulk_create(bad)

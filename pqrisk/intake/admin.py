@@ -9,7 +9,7 @@ class RawItemAdmin(admin.ModelAdmin):
     list_filter = ("source_kind",)
     search_fields = ("external_id", "source_name")
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request, obj=None):
         return False
 
 

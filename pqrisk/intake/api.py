@@ -41,7 +41,7 @@ def _result(result: Any) -> IngestOut:
 @router.post("/records", response={200: IngestOut, 413: dict})
 def submit_records(request: HttpRequest, body: RecordsIn) -> Any:
     """Bureau staff submit records of the internal streams; bad ones are quarantined."""
-    require_role(request.user, Role.CITY_ADMIN, Role.ANALYST, Role.DISTRICT_OFFICER)  # type: ignore[arg-type]
+    require_role(request.user, Role.CITY_ADMIN, Role.ANALYST, Role.DISTRICT_OFFICER)
     if len(body.records) > MAX_RECORDS:
         return 413, {"detail": f"单次最多提交{MAX_RECORDS}条记录，请分批提交"}
     result = ingest_objects(

@@ -11,12 +11,20 @@ class IngestBatch(models.Model):
 
     source_label = models.CharField("来源", max_length=300)
     submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="+", verbose_name="提交人",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="提交人",
     )
     station = models.ForeignKey(
-        "stations.MonitoringStation", null=True, blank=True, on_delete=models.PROTECT,
-        related_name="batches", verbose_name="监测站",
+        "stations.MonitoringStation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="batches",
+        verbose_name="监测站",
     )
     received_at = models.DateTimeField("接收时间", auto_now_add=True)
     accepted = models.PositiveIntegerField("接收条数", default=0)
@@ -34,16 +42,26 @@ class IngestBatch(models.Model):
 class RawItem(models.Model):
     """Exactly what arrived, with its source and time of receipt. Never modified."""
 
-    source_kind = models.CharField("来源类型", max_length=20, choices=SourceKind.choices, db_index=True)
+    source_kind = models.CharField(
+        "来源类型", max_length=20, choices=SourceKind.choices, db_index=True
+    )
     source_name = models.CharField("来源名称", max_length=200, blank=True)
     external_id = models.CharField("来源编号", max_length=120)
     batch = models.ForeignKey(
-        IngestBatch, null=True, blank=True, on_delete=models.PROTECT, related_name="items",
+        IngestBatch,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="items",
         verbose_name="采集批次",
     )
     station = models.ForeignKey(
-        "stations.MonitoringStation", null=True, blank=True, on_delete=models.PROTECT,
-        related_name="items", verbose_name="监测站",
+        "stations.MonitoringStation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="items",
+        verbose_name="监测站",
     )
     received_at = models.DateTimeField("接收时间", auto_now_add=True, db_index=True)
     payload = models.JSONField("原始内容")
@@ -54,7 +72,9 @@ class RawItem(models.Model):
         verbose_name = verbose_name_plural = "原始信息"
         constraints = [
             # A re-submitted record (same source and id) is recognised, not stored twice.
-            models.UniqueConstraint(fields=["source_kind", "external_id"], name="rawitem_unique_source_id")
+            models.UniqueConstraint(
+                fields=["source_kind", "external_id"], name="rawitem_unique_source_id"
+            )
         ]
 
     def __str__(self) -> str:
@@ -70,7 +90,11 @@ class QuarantinedItem(models.Model):
     """Input that could not be accepted, kept with its reason so nothing is lost."""
 
     batch = models.ForeignKey(
-        IngestBatch, null=True, blank=True, on_delete=models.PROTECT, related_name="quarantine",
+        IngestBatch,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="quarantine",
         verbose_name="采集批次",
     )
     received_at = models.DateTimeField("接收时间", auto_now_add=True, db_index=True)

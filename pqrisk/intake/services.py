@@ -123,7 +123,8 @@ def ingest_entries(
                             entry,
                             RecordRejected(
                                 "invalid_value",
-                                f"编号 {rec.external_id} 已存在且内容不同，请核实后更正编号或人工处理",
+                                f"编号 {rec.external_id} 已存在且内容不同，"
+                                "请核实后更正编号或人工处理",
                                 f"external_id {rec.external_id} reused with different content",
                             ),
                             rec.source,

@@ -30,7 +30,11 @@ class ProductCategory(models.Model):
 
     code = models.CharField("产品代码", max_length=12, unique=True)
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children",
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
         verbose_name="上级类别",
     )
     level = models.PositiveSmallIntegerField("层级")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
 
@@ -17,17 +18,16 @@ class ReferenceCounts:
 
 
 @transaction.atomic
-def load_reference_data(apps: object | None = None) -> ReferenceCounts:
+def load_reference_data(apps: Any = None) -> ReferenceCounts:
     """Create or update every district, product category and hazard type from the files.
 
     ``apps`` is the historical app registry when called from a migration.
     """
     if apps is None:
-        from pqrisk.reference.models import District, HazardType, ProductCategory
-    else:
-        District = apps.get_model("reference", "District")  # type: ignore[attr-defined]  # noqa: N806
-        ProductCategory = apps.get_model("reference", "ProductCategory")  # type: ignore[attr-defined]  # noqa: N806
-        HazardType = apps.get_model("reference", "HazardType")  # type: ignore[attr-defined]  # noqa: N806
+        from django.apps import apps
+    District = apps.get_model("reference", "District")
+    ProductCategory = apps.get_model("reference", "ProductCategory")
+    HazardType = apps.get_model("reference", "HazardType")
 
     for d in loader.load_districts():
         District.objects.update_or_create(

@@ -46,7 +46,7 @@ def _out(i: RiskInfo) -> RiskInfoOut:
 def list_risk_infos(
     request: HttpRequest, status: str | None = None, limit: int = 100, offset: int = 0
 ) -> Any:
-    qs = scope_queryset(request.user, RiskInfo.objects.all()).select_related(  # type: ignore[arg-type]
+    qs = scope_queryset(request.user, RiskInfo.objects.all()).select_related(
         "district", "product_category", "hazard"
     )
     if status:
@@ -56,5 +56,5 @@ def list_risk_infos(
 
 @router.get("/{info_id}", response=RiskInfoOut)
 def get_risk_info(request: HttpRequest, info_id: int) -> Any:
-    qs = scope_queryset(request.user, RiskInfo.objects.all())  # type: ignore[arg-type]
+    qs = scope_queryset(request.user, RiskInfo.objects.all())
     return _out(get_object_or_404(qs, pk=info_id))

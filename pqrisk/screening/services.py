@@ -31,8 +31,11 @@ from .models import RiskInfo
 log = logging.getLogger(__name__)
 CHUNK = 500
 
-# Sources whose every record is itself evidence of a risk (a test, a case, a recall).
-STRONG_SOURCES = {"recall", "injury", "foreign_recall"}
+# Sources whose every record is itself evidence of a risk (a case, a recall).
+STRONG_SOURCES = {"recall", "injury"}
+# Foreign recalls are kept and tagged as reference for analysts; they are about other
+# markets, so the system does not assess them as local risks on its own.
+REFERENCE_SOURCES = {"foreign_recall"}
 
 
 @dataclass
@@ -113,8 +116,11 @@ def risk_signals(source: str, details: dict[str, Any], has_hazard: bool) -> list
     elif source == "licensing" and details.get("action") in ("吊销", "注销"):
         signals.append(f"生产许可证{details.get('action')}")
     if has_hazard and source in ("complaint", "media", "station"):
-        signals.append({"complaint": "投诉举报涉及安全危害", "media": "舆情涉及安全危害"}.get(
-            source, "监测站报送涉及安全危害"))
+        signals.append(
+            {"complaint": "投诉举报涉及安全危害", "media": "舆情涉及安全危害"}.get(
+                source, "监测站报送涉及安全危害"
+            )
+        )
     return signals
 
 
@@ -139,9 +145,11 @@ def screen_items(
         enterprise = ctx.enterprises_by_uscc.get(p.get("enterprise_uscc") or "") or (
             ctx.enterprises_by_name.get(p.get("enterprise_name") or "")
         )
-        district_code = p.get("district") or (
-            enterprise.district.code if enterprise else None
-        ) or (tags.districts[0] if tags.districts else None)
+        district_code = (
+            p.get("district")
+            or (enterprise.district.code if enterprise else None)
+            or (tags.districts[0] if tags.districts else None)
+        )
         signals = risk_signals(item.source_kind, details, hazard_code is not None)
         severity = details.get("severity") if item.source_kind == "injury" else None
         info = RiskInfo(
@@ -170,6 +178,8 @@ def screen_items(
         if h in seen_hashes:
             info.status = RiskInfoStatus.DUPLICATE
             info.duplicate_of_id = seen_hashes[h]
+        elif item.source_kind in REFERENCE_SOURCES:
+            info.status = RiskInfoStatus.REFERENCE
         elif _is_risk_signal(item.source_kind, signals, info):
             info.status = RiskInfoStatus.PENDING_ASSESSMENT
         else:
@@ -201,9 +211,7 @@ def screen_pending(
     last_id = 0
     done = 0
     while True:
-        ids = list(
-            pending_raw_items().filter(id__gt=last_id).values_list("id", flat=True)[:CHUNK]
-        )
+        ids = list(pending_raw_items().filter(id__gt=last_id).values_list("id", flat=True)[:CHUNK])
         if limit is not None:
             ids = ids[: max(0, limit - done)]
         if not ids:
@@ -253,7 +261,8 @@ def _known_hashes(
     """Hashes of earlier risk infos equal to this chunk's items (the exact-dedup index)."""
     hashes = {
         content_hash(
-            normalize_text(i.payload.get("title") or ""), normalize_text(i.payload.get("text") or "")
+            normalize_text(i.payload.get("title") or ""),
+            normalize_text(i.payload.get("text") or ""),
         )
         for i in items
     }

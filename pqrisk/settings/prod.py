@@ -1,4 +1,4 @@
-"""Bureau server shape: PostgreSQL, Redis/RabbitMQ broker, gunicorn; everything from the environment."""
+"""Bureau server shape: PostgreSQL, Redis/RabbitMQ, gunicorn; all from the environment."""
 
 import os
 
@@ -10,4 +10,6 @@ if not os.environ.get("DJANGO_SECRET_KEY"):
 SESSION_COOKIE_SECURE = os.environ.get("PQRISK_HTTPS", "1") == "1"
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_SSL_REDIRECT = os.environ.get("PQRISK_SSL_REDIRECT", "0") == "1"
-CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("DJANGO_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+CSRF_TRUSTED_ORIGINS = [
+    o for o in os.environ.get("DJANGO_CSRF_TRUSTED_ORIGINS", "").split(",") if o
+]

@@ -66,7 +66,9 @@ def decode_bytes(data: bytes) -> str:
         return data.decode("utf-16")
     if b"\x00" in data[:65536]:
         raise RecordRejected(
-            "encoding", "文件含有二进制内容，不是文本文件", "binary content (NUL bytes) in text file"
+            "encoding",
+            "文件含有二进制内容，不是文本文件",
+            "binary content (NUL bytes) in text file",
         )
     for encoding in ("utf-8-sig", "gb18030"):
         try:

@@ -21,19 +21,29 @@ class MonitoringStation(models.Model):
     name = models.CharField("名称", max_length=200, unique=True)
     kind = models.CharField("类型", max_length=30, choices=StationKind.choices)
     district = models.ForeignKey(
-        "reference.District", null=True, blank=True, on_delete=models.PROTECT,
-        related_name="stations", verbose_name="所在区",
+        "reference.District",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="stations",
+        verbose_name="所在区",
     )
     contact = models.CharField("联系人及电话", max_length=200, blank=True)
     status = models.CharField(
         "状态", max_length=20, choices=StationStatus.choices, default=StationStatus.ACTIVE
     )
     score = models.DecimalField("动态评分", max_digits=5, decimal_places=1, default=60)
-    token_prefix = models.CharField("令牌前缀", max_length=TOKEN_PREFIX_LEN, blank=True, db_index=True)
+    token_prefix = models.CharField(
+        "令牌前缀", max_length=TOKEN_PREFIX_LEN, blank=True, db_index=True
+    )
     token_hash = models.CharField("令牌摘要", max_length=64, blank=True)
     registered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="+", verbose_name="登记人",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="登记人",
     )
     registered_at = models.DateTimeField("登记时间", auto_now_add=True)
 

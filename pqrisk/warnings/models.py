@@ -13,12 +13,14 @@ from .choices import (
 )
 
 
-class Warning(models.Model):  # noqa: A001 - the domain's own word (预警)
+class Warning(models.Model):
     """A risk warning (预警) in one of four colours, issued as notice, warning and/or advisory."""
 
     title = models.CharField("标题", max_length=300)
     body = models.TextField("内容", blank=True)
-    level = models.CharField("预警等级", max_length=10, choices=WARNING_LEVEL_CHOICES, db_index=True)
+    level = models.CharField(
+        "预警等级", max_length=10, choices=WARNING_LEVEL_CHOICES, db_index=True
+    )
     proposed_level = models.CharField("建议等级", max_length=10, choices=WARNING_LEVEL_CHOICES)
     modes = models.JSONField("预警方式", default=list)
     scope = models.CharField("影响范围", max_length=20, choices=SCOPE_CHOICES)
@@ -28,31 +30,53 @@ class Warning(models.Model):  # noqa: A001 - the domain's own word (预警)
         "状态", max_length=20, choices=WARNING_STATE_CHOICES, default="draft", db_index=True
     )
     district = models.ForeignKey(
-        "reference.District", null=True, blank=True, on_delete=models.PROTECT,
-        related_name="warnings", verbose_name="涉及区（空为全市）",
+        "reference.District",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="warnings",
+        verbose_name="涉及区（空为全市）",
     )
     product_category = models.ForeignKey(
-        "reference.ProductCategory", null=True, blank=True, on_delete=models.PROTECT,
-        related_name="warnings", verbose_name="产品类别",
+        "reference.ProductCategory",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="warnings",
+        verbose_name="产品类别",
     )
     hazard = models.ForeignKey(
-        "reference.HazardType", null=True, blank=True, on_delete=models.PROTECT,
-        related_name="warnings", verbose_name="危害类型",
+        "reference.HazardType",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="warnings",
+        verbose_name="危害类型",
     )
     assessment = models.ForeignKey(
-        "assessment.Assessment", on_delete=models.PROTECT, related_name="warnings",
+        "assessment.Assessment",
+        on_delete=models.PROTECT,
+        related_name="warnings",
         verbose_name="依据评估",
     )
     risk_infos = models.ManyToManyField(
         "screening.RiskInfo", related_name="warnings", blank=True, verbose_name="关联风险信息"
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="+", verbose_name="提出人",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="提出人",
     )
     approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="+", verbose_name="批准人",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="批准人",
     )
     created_at = models.DateTimeField("提出时间", auto_now_add=True)
     approved_at = models.DateTimeField("批准时间", null=True, blank=True)

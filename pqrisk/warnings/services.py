@@ -7,7 +7,9 @@ core's transition table; a red warning is issued only by the city bureau.
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
 from collections.abc import Iterable
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -27,9 +29,15 @@ from .models import Warning
 
 log = logging.getLogger(__name__)
 
-# Assessed levels that make the system propose a warning (project default; a medium risk is
-# kept as assessed information that later signals may lift).
+# When the system proposes a warning (project defaults, until statistical signal detection
+# takes over): only high and serious risks count; a serious one confirmed by a test or a
+# recall is enough on its own, otherwise MIN_CORROBORATING of them within WINDOW.
 PROPOSE_FROM_LEVELS = (RiskLevel.SERIOUS.value, RiskLevel.HIGH.value)
+CONFIRMING_SOURCES = frozenset({"spot_check", "recall"})
+MIN_CORROBORATING = 2
+WINDOW = timedelta(days=30)
+# Evidence from more districts than this makes a warning city-wide (project default).
+MULTI_DISTRICT_MAX = 3
 SYSTEM_ROLES = frozenset({"system"})
 
 
@@ -46,108 +54,137 @@ def scope_of(infos: Iterable[RiskInfo]) -> tuple[Scope, int | None]:
     districts = {i.district_id for i in infos if i.district_id is not None}
     if len(districts) == 1:
         return Scope.DISTRICT, next(iter(districts))
-    if 1 < len(districts) <= 3:
+    if 1 < len(districts) <= MULTI_DISTRICT_MAX:
         return Scope.MULTI_DISTRICT, None
     return Scope.CITY, None
 
 
-def _title(info: RiskInfo, level: WarningLevel) -> str:
+def _title(info: RiskInfo, level: WarningLevel, scope: Scope) -> str:
     product = info.product_category.name if info.product_category else (info.product_name or "产品")
     hazard = info.hazard.name if info.hazard else "质量安全"
-    where = info.district.name if info.district else "本市"
+    where = info.district.name if scope == Scope.DISTRICT and info.district else "本市"
     return f"{where}{product}{hazard}风险（{level.label}建议）"
 
 
-def propose_from_assessment(assessment: Assessment) -> tuple[Warning | None, bool]:
-    """Attach the assessed info to the open warning on the same product × hazard, or propose
-    a new one. Returns the warning (None when the level does not call for one) and whether
-    it is new."""
-    info = assessment.risk_info
-    if assessment.level not in PROPOSE_FROM_LEVELS:
-        return None, False
-    existing = (
-        Warning.objects.filter(
-            status__in=OPEN_STATES,
-            product_category_id=info.product_category_id,
-            hazard_id=info.hazard_id,
-        )
-        .order_by("created_at")
-        .first()
-    )
-    if existing is not None:
-        existing.risk_infos.add(info)
-        _mark_warned(info)
-        _rescope(existing)
-        return existing, False
-    attention = Attention(assessment.attention)
-    scope, district_id = scope_of([info])
-    proposal = propose_warning(RiskLevel(assessment.level), scope, attention)
+def _occurred(a: Assessment) -> datetime:
+    return a.risk_info.occurred_at or a.created_at
+
+
+def proposal_trigger(group: list[Assessment]) -> int | None:
+    """Index in ``group`` (ordered by time) of the assessment at which the evidence for one
+    product × hazard calls for a warning, or None. The rule (project default, until the
+    statistical signals replace it): a serious risk confirmed by a test or a recall, or
+    MIN_CORROBORATING high-or-serious items within WINDOW of each other."""
+    for i, a in enumerate(group):
+        if a.level == RiskLevel.SERIOUS.value and a.risk_info.source_kind in CONFIRMING_SOURCES:
+            return i
+        since = _occurred(a) - WINDOW
+        recent = [b for b in group[: i + 1] if _occurred(b) >= since]
+        if len(recent) >= MIN_CORROBORATING:
+            return i
+    return None
+
+
+def create_proposal(group: list[Assessment]) -> Warning:
+    """A warning proposal (待审批) from the assessments that triggered it."""
+    infos = [a.risk_info for a in group]
+    basis = max(group, key=lambda a: (RiskLevel(a.level).rank, _occurred(a)))
+    attention = max((Attention(a.attention) for a in group), key=lambda x: x.rank)
+    scope, district_id = scope_of(infos)
+    proposal = propose_warning(RiskLevel(basis.level), scope, attention)
     warning = Warning.objects.create(
-        title=_title(info, proposal.level),
-        body="\n".join(assessment.explanation),
+        title=_title(basis.risk_info, proposal.level, scope),
+        body="\n".join(basis.explanation),
         level=proposal.level.value,
         proposed_level=proposal.level.value,
         modes=[m.value for m in proposal.modes],
         scope=scope.value,
         attention=attention.value,
-        reasons=list(proposal.reasons),
+        reasons=[f"{len(infos)}条风险信息（{_sources(infos)}）", *proposal.reasons],
         status="in_review",
         district_id=district_id,
-        product_category_id=info.product_category_id,
-        hazard_id=info.hazard_id,
-        assessment=assessment,
+        product_category_id=basis.risk_info.product_category_id,
+        hazard_id=basis.risk_info.hazard_id,
+        assessment=basis,
     )
-    warning.risk_infos.add(info)
-    _mark_warned(info)
+    warning.risk_infos.add(*infos)
     audit(
         "propose",
         warning,
         from_state="",
         to_state="in_review",
-        message=f"系统根据评估结果（{RiskLevel(assessment.level).label}）提出{proposal.level.label}建议",
+        message=f"系统依据{len(infos)}条风险信息提出{proposal.level.label}建议",
     )
-    return warning, True
+    return warning
 
 
-def _mark_warned(info: RiskInfo) -> None:
-    if info.status != RiskInfoStatus.WARNED:
-        info.status = RiskInfoStatus.WARNED
-        info.save(update_fields=["status"])
+def _sources(infos: list[RiskInfo]) -> str:
+    from pqrisk.intake.choices import SourceKind
+
+    kinds: dict[str, int] = {}
+    for i in infos:
+        label = SourceKind(i.source_kind).label
+        kinds[label] = kinds.get(label, 0) + 1
+    return "、".join(f"{k}{v}条" for k, v in kinds.items())
 
 
-def _rescope(warning: Warning) -> None:
-    """Widen the scope (never narrow it) as evidence from more districts joins."""
+def join_warning(warning: Warning, group: list[Assessment]) -> None:
+    """Add new evidence to an open warning and widen its scope (never narrow it)."""
+    warning.risk_infos.add(*[a.risk_info for a in group])
     if warning.status not in ("draft", "in_review"):
         return
     scope, district_id = scope_of(warning.risk_infos.all())
-    order = [Scope.ENTERPRISE, Scope.DISTRICT, Scope.MULTI_DISTRICT, Scope.CITY]
-    if order.index(scope) > order.index(Scope(warning.scope)):
+    if scope.rank > Scope(warning.scope).rank:
         warning.scope = scope.value
         warning.district_id = district_id
         proposal = propose_warning(
             RiskLevel(warning.assessment.level), scope, Attention(warning.attention)
         )
-        if WarningLevel(proposal.level).rank > WarningLevel(warning.level).rank:
+        if proposal.level.rank > WarningLevel(warning.level).rank:
             warning.level = warning.proposed_level = proposal.level.value
             warning.reasons = list(proposal.reasons)
         warning.save(update_fields=["scope", "district", "level", "proposed_level", "reasons"])
+        audit("rescope", warning, message=f"新增证据，影响范围扩大为{scope.label}")
 
 
 def propose_pending() -> dict[str, int]:
-    """Propose warnings for assessed information not yet linked to one."""
+    """Group assessed high and serious risks by product × hazard; join them to the open
+    warning on the same product × hazard, or propose one when the evidence calls for it."""
     counts = {"new": 0, "joined": 0}
+    groups: dict[tuple[int, int | None], list[Assessment]] = defaultdict(list)
     qs = (
         Assessment.objects.filter(
-            risk_info__status=RiskInfoStatus.ASSESSED, level__in=PROPOSE_FROM_LEVELS
+            risk_info__status=RiskInfoStatus.ASSESSED,
+            level__in=PROPOSE_FROM_LEVELS,
+            risk_info__product_category__isnull=False,
         )
         .select_related("risk_info__product_category", "risk_info__hazard", "risk_info__district")
         .order_by("risk_info__occurred_at", "id")
     )
-    for assessment in qs:
+    for a in qs:
+        groups[(a.risk_info.product_category_id, a.risk_info.hazard_id)].append(a)  # type: ignore[index]
+    open_warnings = {
+        (w.product_category_id, w.hazard_id): w
+        for w in Warning.objects.filter(status__in=OPEN_STATES).order_by("-created_at")
+    }
+    for key, group in groups.items():
         with transaction.atomic():
-            warning, created = propose_from_assessment(assessment)
-        if warning is not None:
-            counts["new" if created else "joined"] += 1
+            warning = open_warnings.get(key)
+            if warning is not None:
+                join_warning(warning, group)
+                counts["joined"] += len(group)
+            else:
+                trigger = proposal_trigger(group)
+                if trigger is None:
+                    continue
+                warning = create_proposal(group[: trigger + 1])
+                counts["new"] += 1
+                if trigger + 1 < len(group):
+                    join_warning(warning, group[trigger + 1 :])
+                    counts["joined"] += len(group) - trigger - 1
+            RiskInfo.objects.filter(warnings=warning, status=RiskInfoStatus.ASSESSED).update(
+                status=RiskInfoStatus.WARNED
+            )
     log.info("warning proposals: %s", counts)
     return counts
 

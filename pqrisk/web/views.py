@@ -97,7 +97,7 @@ def _listing(
 
 
 def _scoped(request: HttpRequest, qs: QuerySet[Any], district_field: str = "district") -> Any:
-    return scope_queryset(request.user, qs, district_field)  # type: ignore[arg-type]
+    return scope_queryset(request.user, qs, district_field)
 
 
 def _mark_clocks(tasks: Iterable[DisposalTask]) -> None:
