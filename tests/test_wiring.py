@@ -33,6 +33,7 @@ def test_scheduled_pipeline_task_runs_eagerly() -> None:
     assert screen_pending.delay().get() == {
         "duplicate": 0,
         "noise": 0,
+        "reference": 0,
         "pending_assessment": 0,
         "assessed": 0,
         "warned": 0,
