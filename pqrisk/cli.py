@@ -108,6 +108,20 @@ def ingest(path: Path, source: str | None) -> None:
         sys.exit(1)
 
 
+@main.command(
+    "load-enterprises", help="登记企业名录（JSONL / JSON / CSV / Excel）；无效记录进入隔离区"
+)
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def load_enterprises(path: Path) -> None:
+    _setup()
+    from pqrisk.enterprises.services import load_enterprises_file
+
+    result = load_enterprises_file(path)
+    click.echo(f"企业：新增 {result.created}，更新 {result.updated}，隔离 {result.quarantined}")
+    if result.quarantined and not (result.created or result.updated):
+        sys.exit(1)
+
+
 @main.command("load-cpsc", help="载入美国CPSC召回数据（legacy JSONL）作为境外召回通报")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def load_cpsc(path: Path) -> None:

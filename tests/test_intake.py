@@ -179,3 +179,13 @@ def test_station_reports_with_its_token_only() -> None:
     item = RawItem.objects.get()
     assert item.source_kind == "station" and item.station == station
     assert item.external_id == f"S{station.pk}-S-1"
+
+
+def test_nul_characters_are_dropped_so_any_database_stores_the_record() -> None:
+    result = ingest_objects(
+        [record("N-1", text="漏电\x00冒烟", details={"k\x00": "v\x00"})], source_label="t"
+    )
+    assert result.accepted == 1
+    payload = RawItem.objects.get().payload
+    assert payload["text"] == "漏电冒烟"
+    assert payload["details"] == {"k": "v"}

@@ -123,13 +123,17 @@ def walk_demo_loop() -> list[str]:
     from pqrisk.disposal.models import DisposalTask
     from pqrisk.disposal.services import act_on_task, submit_feedback
     from pqrisk.warnings.models import Warning
-    from pqrisk.warnings.services import approve_warning
+    from pqrisk.warnings.services import act_on_warning, approve_warning
 
     supervisor = User.objects.get(username="supervisor")
     approved = 0
     for warning in Warning.objects.filter(status="in_review").order_by("created_at")[:6]:
         approve_warning(warning, supervisor, note="演示：市局监管处审批")
         approved += 1
+    published = 0
+    for warning in Warning.objects.filter(status="approved").order_by("approved_at")[:3]:
+        act_on_warning(warning, "publish", supervisor, note="演示：按时限发布")
+        published += 1
     reported = 0
     tasks: list[Any] = list(DisposalTask.objects.filter(status="open").order_by("id")[:4])
     for i, task in enumerate(tasks):
@@ -146,4 +150,4 @@ def walk_demo_loop() -> list[str]:
                 products_removed=120,
             )
             reported += 1
-    return [f"演示流程：批准预警 {approved} 条，处置任务反馈 {reported} 项"]
+    return [f"演示流程：批准预警 {approved} 条，发布 {published} 条，处置任务反馈 {reported} 项"]

@@ -48,15 +48,17 @@ def routes_for(warning: Warning) -> list[str]:
     """Disposal routes from what the evidence shows (METHODS §3 routing)."""
     infos = list(warning.risk_infos.select_related("enterprise", "product_category"))
     kinds = {i.source_kind for i in infos}
-    districts = {i.district_id for i in infos if i.district_id}
+    suspected_violation = bool(kinds & {"spot_check", "penalty"})
     routes = route_for_finding(
         licensed_producer=any(i.enterprise and i.enterprise.licensed for i in infos),
-        ccc_product=bool(warning.product_category and warning.product_category.ccc),
-        suspected_violation=bool(kinds & {"spot_check", "penalty"}),
+        # A CCC *violation* goes to the certification body (METHODS §3), not any CCC product.
+        ccc_product=bool(warning.product_category and warning.product_category.ccc)
+        and suspected_violation,
+        suspected_violation=suspected_violation,
         defect_endangers_safety=WarningLevel(warning.level).rank >= WarningLevel.ORANGE.rank
         or bool(kinds & {"injury", "recall"}),
         standard_gap=False,
-        cross_region=len(districts) > 3 or "foreign_recall" in kinds,
+        cross_region=warning.scope == "city" or "foreign_recall" in kinds,
     )
     return [r.value for r in routes]
 

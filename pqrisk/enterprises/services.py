@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from django.db import transaction
@@ -14,7 +15,9 @@ from pqrisk.audit.services import record as audit
 from pqrisk.core.uscc import InvalidUSCC, parse_uscc
 from pqrisk.intake.models import IngestBatch, QuarantinedItem
 from pqrisk.intake.services import district_resolver
-from pqrisk.reference.models import ProductCategory
+from pqrisk.reference.models import District, ProductCategory
+from pqrisk.sources.readers import read_path
+from pqrisk.sources.records import RecordRejected
 
 from .models import Enterprise
 
@@ -32,30 +35,31 @@ def dao_enterprise_by_uscc(codes: Iterable[str]) -> dict[str, Enterprise]:
 
 @transaction.atomic
 def upsert_enterprises(
-    rows: Iterable[dict[str, Any]], *, source_label: str
+    rows: Iterable[dict[str, Any]],
+    *,
+    source_label: str,
+    unreadable: Iterable[tuple[str, str, str, str]] = (),
 ) -> EnterpriseLoadResult:
     """Create or update enterprises keyed by USCC; rows with an invalid USCC or district are
-    quarantined with the reason."""
+    quarantined with the reason, as are ``unreadable`` (location, raw, reason, message)."""
     batch = IngestBatch.objects.create(source_label=source_label)
     resolve = district_resolver()
-    from pqrisk.reference.models import District
-
     districts = {d.code: d for d in District.objects.all()}
     products = {p.code: p for p in ProductCategory.objects.all()}
     existing = {e.uscc: e for e in Enterprise.objects.all()}
     to_create: list[Enterprise] = []
     to_update: list[Enterprise] = []
     links: list[tuple[str, list[str]]] = []
-    bad: list[QuarantinedItem] = []
+    bad = [_bad(batch, where, raw, reason, msg) for where, raw, reason, msg in unreadable]
     for number, row in enumerate(rows, start=1):
         raw = json.dumps(row, ensure_ascii=False, default=str)
         where = f"{source_label}#{number}"
         try:
-            code = parse_uscc(str(row.get("uscc") or "")).code
+            code = parse_uscc(str(row.get("uscc") or row.get("enterprise_uscc") or "")).code
         except InvalidUSCC as exc:
             bad.append(_bad(batch, where, raw, "invalid_uscc", exc.message_zh))
             continue
-        district_code = resolve(str(row.get("district_code") or row.get("district") or ""))
+        district_code = resolve(_district_of(row))
         if district_code is None:
             bad.append(
                 _bad(
@@ -63,20 +67,22 @@ def upsert_enterprises(
                     where,
                     raw,
                     "unknown_district",
-                    "行政区无法识别："
-                    f"{row.get('district_code') or row.get('district') or '（空）'}",
+                    f"行政区无法识别：{_district_of(row) or '（空）'}",
                 )
             )
             continue
-        name = str(row.get("name") or "").strip()
+        name = str(row.get("name") or row.get("enterprise_name") or "").strip()
         if not name:
             bad.append(_bad(batch, where, raw, "missing_field", "缺少企业名称"))
             continue
+        extra = row.get("details") if isinstance(row.get("details"), dict) else {}
         fields = {
             "name": name[:200],
             "district": districts[district_code],
-            "address": str(row.get("address") or "")[:300],
-            "legal_representative": str(row.get("legal_representative") or "")[:50],
+            "address": str(row.get("address") or extra.get("地址") or "")[:300],
+            "legal_representative": str(
+                row.get("legal_representative") or extra.get("法定代表人") or ""
+            )[:50],
             "kind": str(row.get("kind") or "")[:20],
             "scale": str(row.get("scale") or "")[:10],
             "licensed": bool(row.get("licensed")),
@@ -131,12 +137,16 @@ def upsert_enterprises(
     return EnterpriseLoadResult(len(to_create), len(to_update), len(bad))
 
 
+def _district_of(row: dict[str, Any]) -> str:
+    return str(row.get("district_code") or row.get("district") or "")
+
+
 def _bad(batch: IngestBatch, where: str, raw: str, reason: str, message: str) -> QuarantinedItem:
     return QuarantinedItem(
         batch=batch,
         source_kind="enterprise",
         location=where[:300],
-        content=raw,
+        content=raw.replace("\x00", "\\x00"),
         reason=reason,
         message=message[:500],
     )
@@ -149,3 +159,24 @@ def _date(value: Any) -> date | None:
         return date.fromisoformat(str(value)[:10])
     except ValueError:
         return None
+
+
+def load_enterprises_file(path: Path) -> EnterpriseLoadResult:
+    """Register enterprises from a registry extract (JSONL, JSON, CSV or Excel).
+
+    Keys: uscc / 统一社会信用代码, name / 企业名称, district_code / 所属区, address / 地址,
+    legal_representative / 法定代表人, product_codes (list of catalogue codes), licensed.
+    Unreadable entries are quarantined like invalid rows.
+    """
+    rows: list[dict[str, Any]] = []
+    unreadable: list[tuple[str, str, str, str]] = []
+    for entry in read_path(path):
+        if isinstance(entry.value, RecordRejected):
+            unreadable.append(
+                (entry.location, entry.raw, entry.value.reason, entry.value.message_zh)
+            )
+        elif isinstance(entry.value, dict):
+            rows.append(entry.value)
+        else:
+            unreadable.append((entry.location, entry.raw, "malformed", "每条企业记录应为一个对象"))
+    return upsert_enterprises(rows, source_label=path.name, unreadable=unreadable)

@@ -181,7 +181,8 @@ def _quarantine(
         batch=batch,
         source_kind=(source or "")[:20],
         location=entry.location[:300],
-        content=entry.raw,
+        # Kept verbatim but for NUL, which PostgreSQL cannot store in text: shown as \x00.
+        content=entry.raw.replace("\x00", "\\x00"),
         reason=exc.reason,
         message=exc.message_zh[:500],
     )

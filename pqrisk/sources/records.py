@@ -94,6 +94,17 @@ class Record:
         }
 
 
+def without_nul(value: Any) -> Any:
+    """Drop NUL characters, which PostgreSQL cannot store in text or JSON, at any depth."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, Mapping):
+        return {without_nul(k): without_nul(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [without_nul(v) for v in value]
+    return value
+
+
 def _text(value: Any) -> str:
     if value is None:
         return ""
@@ -145,6 +156,7 @@ def validate_record(
         raise RecordRejected(
             "malformed", "每条记录应为一个JSON对象（键值对）", "record is not a JSON object"
         )
+    obj = without_nul(obj)
     size = len(json.dumps(obj, ensure_ascii=False, default=str).encode())
     if size > MAX_RECORD_BYTES:
         raise RecordRejected(

@@ -36,8 +36,9 @@ PROPOSE_FROM_LEVELS = (RiskLevel.SERIOUS.value, RiskLevel.HIGH.value)
 CONFIRMING_SOURCES = frozenset({"spot_check", "recall"})
 MIN_CORROBORATING = 2
 WINDOW = timedelta(days=30)
-# Evidence from more districts than this makes a warning city-wide (project default).
-MULTI_DISTRICT_MAX = 3
+# Evidence from at least this many of the 17 districts makes a risk city-wide (a majority;
+# project default).
+CITY_WIDE_MIN_DISTRICTS = 9
 SYSTEM_ROLES = frozenset({"system"})
 
 
@@ -54,16 +55,16 @@ def scope_of(infos: Iterable[RiskInfo]) -> tuple[Scope, int | None]:
     districts = {i.district_id for i in infos if i.district_id is not None}
     if len(districts) == 1:
         return Scope.DISTRICT, next(iter(districts))
-    if 1 < len(districts) <= MULTI_DISTRICT_MAX:
+    if 1 < len(districts) < CITY_WIDE_MIN_DISTRICTS:
         return Scope.MULTI_DISTRICT, None
     return Scope.CITY, None
 
 
-def _title(info: RiskInfo, level: WarningLevel, scope: Scope) -> str:
+def _title(info: RiskInfo, scope: Scope) -> str:
     product = info.product_category.name if info.product_category else (info.product_name or "产品")
     hazard = info.hazard.name if info.hazard else "质量安全"
     where = info.district.name if scope == Scope.DISTRICT and info.district else "本市"
-    return f"{where}{product}{hazard}风险（{level.label}建议）"
+    return f"{where}{product}{hazard}风险"
 
 
 def _occurred(a: Assessment) -> datetime:
@@ -93,7 +94,7 @@ def create_proposal(group: list[Assessment]) -> Warning:
     scope, district_id = scope_of(infos)
     proposal = propose_warning(RiskLevel(basis.level), scope, attention)
     warning = Warning.objects.create(
-        title=_title(basis.risk_info, proposal.level, scope),
+        title=_title(basis.risk_info, scope),
         body="\n".join(basis.explanation),
         level=proposal.level.value,
         proposed_level=proposal.level.value,

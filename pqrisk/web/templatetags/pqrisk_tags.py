@@ -144,6 +144,9 @@ ACTION_LABELS = {
     "close": "办结",
     "reopen": "重新处置",
     "escalate": "督办",
+    "rescope": "扩大影响范围",
+    "ingest": "采集入库",
+    "register_enterprises": "企业登记",
 }
 
 
