@@ -75,7 +75,8 @@ def upsert_enterprises(
         if not name:
             bad.append(_bad(batch, where, raw, "missing_field", "缺少企业名称"))
             continue
-        extra = row.get("details") if isinstance(row.get("details"), dict) else {}
+        details = row.get("details")
+        extra: dict[str, Any] = details if isinstance(details, dict) else {}
         fields = {
             "name": name[:200],
             "district": districts[district_code],
