@@ -124,11 +124,8 @@ def risk_signals(source: str, details: dict[str, Any], has_hazard: bool) -> list
     return signals
 
 
-def screen_items(
-    items: Sequence[RawItem], ctx: ScreeningContext, seen_hashes: dict[str, int]
-) -> list[RiskInfo]:
-    """Turn raw items into risk information (not yet saved). ``seen_hashes`` maps content
-    hashes already screened to the id of the first risk info with that content."""
+def screen_items(items: Sequence[RawItem], ctx: ScreeningContext) -> list[RiskInfo]:
+    """Turn raw items into risk information (not yet saved, not yet de-duplicated)."""
     out: list[RiskInfo] = []
     for item in items:
         p = item.payload
@@ -175,10 +172,7 @@ def screen_items(
             signals=signals,
             severity_hint=severity if isinstance(severity, int) and 1 <= severity <= 4 else None,
         )
-        if h in seen_hashes:
-            info.status = RiskInfoStatus.DUPLICATE
-            info.duplicate_of_id = seen_hashes[h]
-        elif item.source_kind in REFERENCE_SOURCES:
+        if item.source_kind in REFERENCE_SOURCES:
             info.status = RiskInfoStatus.REFERENCE
         elif _is_risk_signal(item.source_kind, signals, info):
             info.status = RiskInfoStatus.PENDING_ASSESSMENT
@@ -219,13 +213,8 @@ def screen_pending(
         last_id = ids[-1]
         items = list(RawItem.objects.filter(id__in=ids).order_by("id"))
         with transaction.atomic():
-            infos = screen_items(items, ctx, _known_hashes(items, ctx, seen))
-            # Within one chunk the first of equal hashes is the original.
-            firsts: dict[str, RiskInfo] = {}
-            for info in infos:
-                if info.status != RiskInfoStatus.DUPLICATE and info.content_hash in firsts:
-                    info.status = RiskInfoStatus.DUPLICATE
-                firsts.setdefault(info.content_hash, info)
+            infos = screen_items(items, ctx)
+            firsts = mark_exact_duplicates(infos, seen)
             created = RiskInfo.objects.bulk_create(infos)
             for info in created:
                 if info.status == RiskInfoStatus.DUPLICATE and info.duplicate_of_id is None:
@@ -255,23 +244,29 @@ def screen_pending(
     return counts
 
 
-def _known_hashes(
-    items: Sequence[RawItem], ctx: ScreeningContext, seen: dict[str, int]
-) -> dict[str, int]:
-    """Hashes of earlier risk infos equal to this chunk's items (the exact-dedup index)."""
-    hashes = {
-        content_hash(
-            normalize_text(i.payload.get("title") or ""),
-            normalize_text(i.payload.get("text") or ""),
-        )
-        for i in items
-    }
-    missing = [h for h in hashes if h not in seen]
+def mark_exact_duplicates(infos: Sequence[RiskInfo], seen: dict[str, int]) -> dict[str, RiskInfo]:
+    """Mark each info whose content hash was screened before as a duplicate of the first.
+
+    ``seen`` maps hashes to the id of the first risk info with that content (grown as the
+    run goes on, filled from the database for hashes not seen in this run). Returns, for
+    hashes first met in this chunk, the info that is the original.
+    """
+    missing = list({i.content_hash for i in infos} - seen.keys())
     if missing:
         for h, pk in (
             RiskInfo.objects.filter(content_hash__in=missing)
             .exclude(status=RiskInfoStatus.DUPLICATE)
+            .order_by("id")
             .values_list("content_hash", "id")
         ):
             seen.setdefault(h, pk)
-    return seen
+    firsts: dict[str, RiskInfo] = {}
+    for info in infos:
+        if info.content_hash in seen:
+            info.status = RiskInfoStatus.DUPLICATE
+            info.duplicate_of_id = seen[info.content_hash]
+        elif info.content_hash in firsts:
+            info.status = RiskInfoStatus.DUPLICATE
+        else:
+            firsts[info.content_hash] = info
+    return firsts

@@ -9,6 +9,7 @@ odd whitespace. ``normalize_text`` removes all of that and keeps the Chinese as 
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 from html.parser import HTMLParser
 
 # Elements whose text is never content.
@@ -71,20 +72,38 @@ def strip_html(text: str) -> str:
     return "".join(parser.parts)
 
 
+class _CharTable(dict[int, int | str | None]):
+    """A str.translate table filled on first sight of each character, so the Unicode
+    category of a character is looked up once per process, not once per occurrence."""
+
+    def __init__(self, rule: Callable[[str], int | str | None]) -> None:
+        super().__init__()
+        self._rule = rule
+
+    def __missing__(self, code: int) -> int | str | None:
+        value = self._rule(chr(code))
+        self[code] = value
+        return value
+
+
+def _invisible_rule(ch: str) -> int | str | None:
+    cat = unicodedata.category(ch)
+    if cat == "Cf":
+        return None
+    if cat == "Cc":
+        return " " if ch.isspace() else None
+    return ord(ch)
+
+
+_INVISIBLE = _CharTable(_invisible_rule)
+
+
 def _drop_invisible(text: str) -> str:
     """Drop zero-width and other format characters (Cf) and control characters except
     whitespace, which becomes a space."""
-    out = []
-    for ch in text:
-        cat = unicodedata.category(ch)
-        if cat == "Cf":
-            continue
-        if cat == "Cc":
-            if ch.isspace():
-                out.append(" ")
-            continue
-        out.append(ch)
-    return "".join(out)
+    if text.isprintable():  # no Cc or Cf at all: the common case
+        return text
+    return text.translate(_INVISIBLE)
 
 
 def _normalize_once(text: str) -> str:
@@ -111,12 +130,16 @@ def normalize_text(text: str) -> str:
 _FINGERPRINT_DROP = ("P", "Z", "So", "Sk")
 
 
+def _fingerprint_rule(ch: str) -> int | None:
+    if unicodedata.category(ch).startswith(_FINGERPRINT_DROP) or ch.isspace():
+        return None
+    return ord(ch)
+
+
+_FINGERPRINT = _CharTable(_fingerprint_rule)
+
+
 def fingerprint_text(title: str, text: str) -> str:
     """Title and text normalised, lower-cased, without punctuation or whitespace: equal for
     reposts that differ only in markup, spacing, width or punctuation."""
-    joined = normalize_text(f"{title} {text}").lower()
-    return "".join(
-        ch
-        for ch in joined
-        if not unicodedata.category(ch).startswith(_FINGERPRINT_DROP) and not ch.isspace()
-    )
+    return normalize_text(f"{title} {text}").lower().translate(_FINGERPRINT)
