@@ -122,6 +122,19 @@ def load_enterprises(path: Path) -> None:
         sys.exit(1)
 
 
+@main.command("station-token", help="为监测站签发新的接口令牌（原令牌作废），只显示一次")
+@click.argument("name")
+def station_token(name: str) -> None:
+    _setup()
+    from pqrisk.stations.models import MonitoringStation
+    from pqrisk.stations.services import issue_station_token
+
+    station = MonitoringStation.objects.filter(name=name).first()
+    if station is None:
+        raise click.ClickException(f"未找到监测站：{name}")
+    click.echo(issue_station_token(station))
+
+
 @main.command("load-cpsc", help="载入美国CPSC召回数据（legacy JSONL）作为境外召回通报")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def load_cpsc(path: Path) -> None:

@@ -189,3 +189,21 @@ def test_nul_characters_are_dropped_so_any_database_stores_the_record() -> None:
     payload = RawItem.objects.get().payload
     assert payload["text"] == "漏电冒烟"
     assert payload["details"] == {"k": "v"}
+
+
+def test_a_reissued_station_token_replaces_the_old_one() -> None:
+    from pqrisk.audit.models import AuditEvent
+    from pqrisk.stations.models import MonitoringStation
+    from pqrisk.stations.services import issue_station_token
+
+    station = MonitoringStation.objects.create(name="某电商平台监测站", kind="ecommerce")
+    old = issue_station_token(station)
+    new = issue_station_token(station)
+    body = {"records": [record("T-1")]}
+    c = Client()
+    post = "/api/intake/station-reports"
+    auth = {"content_type": "application/json"}
+    assert c.post(post, body, HTTP_AUTHORIZATION=f"Bearer {old}", **auth).status_code == 401
+    assert c.post(post, body, HTTP_AUTHORIZATION=f"Bearer {new}", **auth).status_code == 200
+    assert AuditEvent.objects.filter(action="issue_token").count() == 2
+    assert old not in str(list(AuditEvent.objects.values_list("message", flat=True)))

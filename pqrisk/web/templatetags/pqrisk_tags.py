@@ -147,6 +147,7 @@ ACTION_LABELS = {
     "rescope": "扩大影响范围",
     "ingest": "采集入库",
     "register_enterprises": "企业登记",
+    "issue_token": "签发接口令牌",
 }
 
 
