@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
@@ -25,6 +25,17 @@ def scope_queryset(
     if user.has_role(Role.DISTRICT_OFFICER) and user.district_id is not None:
         return qs.filter(**{f"{district_field}_id": user.district_id})
     return qs.none()
+
+
+SYSTEM_ROLES = frozenset({"system"})
+
+
+def workflow_roles(user: Any) -> frozenset[str]:
+    """Role names for the core's transition tables: the user's, or the system's when no
+    person acts (scheduled jobs)."""
+    if getattr(user, "is_authenticated", False):
+        return frozenset(user.role_codes)
+    return SYSTEM_ROLES
 
 
 def require_role(user: User | AnonymousUser, *roles: Role) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from pqrisk.accounts.scoping import workflow_roles
 from pqrisk.audit.services import record as audit
 from pqrisk.core.levels import DisposalRoute, WarningLevel
 from pqrisk.core.warning.rules import disposal_plan, route_for_finding
@@ -25,7 +26,6 @@ from .choices import OPEN_STATES
 from .models import DisposalTask, Feedback
 
 log = logging.getLogger(__name__)
-SYSTEM_ROLES = frozenset({"system"})
 
 
 class DisposalError(Exception):
@@ -106,7 +106,7 @@ def _apply(task: DisposalTask, action: str, user: Any) -> str:
     authenticated = getattr(user, "is_authenticated", False)
     if authenticated and not user.is_city_wide and user.district_id != task.district_id:
         raise DisposalError("只能处理本区的处置任务")
-    roles = user.role_codes if authenticated else SYSTEM_ROLES
+    roles = workflow_roles(user)
     try:
         t = DISPOSAL_MACHINE.apply(task.status, action, roles)
     except TransitionNotAllowed as exc:

@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
+from pqrisk.accounts.scoping import workflow_roles
 from pqrisk.assessment.models import Assessment
 from pqrisk.audit.services import record as audit
 from pqrisk.core.levels import Attention, RiskLevel, Scope, WarningLevel
@@ -39,7 +40,6 @@ WINDOW = timedelta(days=30)
 # Evidence from at least this many of the 17 districts makes a risk city-wide (a majority;
 # project default).
 CITY_WIDE_MIN_DISTRICTS = 9
-SYSTEM_ROLES = frozenset({"system"})
 
 
 class WarningError(Exception):
@@ -191,7 +191,7 @@ def propose_pending() -> dict[str, int]:
 
 
 def _transition(warning: Warning, action: str, user: Any) -> str:
-    roles = user.role_codes if getattr(user, "is_authenticated", False) else SYSTEM_ROLES
+    roles = workflow_roles(user)
     try:
         t = WARNING_MACHINE.apply(warning.status, action, roles)
     except TransitionNotAllowed as exc:

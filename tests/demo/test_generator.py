@@ -11,23 +11,10 @@ import pytest
 
 from pqrisk.core.uscc import is_valid_uscc
 from pqrisk.demo.generator import SOURCES, DemoDataset, generate, load_taxonomy, resolve_scenarios
+from pqrisk.sources.records import COMMON_KEYS as RECORD_KEYS
 from tests.demo.stub import stub_taxonomy
 
-COMMON_KEYS = {
-    "source",
-    "external_id",
-    "occurred_at",
-    "title",
-    "text",
-    "enterprise_uscc",
-    "enterprise_name",
-    "district",
-    "product_name",
-    "product_code",
-    "brand",
-    "model",
-    "details",
-}
+COMMON_KEYS = set(RECORD_KEYS)
 START = date(2025, 12, 1)
 DAYS = 365
 
