@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice
@@ -243,3 +244,20 @@ def load_cpsc_file(path: Path) -> IngestResult:
                 yield Entry(f"{path.name}:{number}", json.dumps(value, ensure_ascii=False), value)
 
     return ingest_entries(entries(), source_label=path.name, default_source="foreign_recall")
+
+
+def ingest_upload(upload: Any, source: str | None, user: Any) -> IngestResult:
+    """Ingest an uploaded file (a Django UploadedFile) under its own name."""
+    suffix = Path(upload.name).suffix.lower()
+    with tempfile.TemporaryDirectory(prefix="pqrisk-upload-") as tmp:
+        path = Path(tmp) / f"upload{suffix}"
+        with path.open("wb") as fh:
+            for chunk in upload.chunks():
+                fh.write(chunk)
+        result = ingest_entries(
+            read_path(path),
+            source_label=Path(upload.name).name,
+            default_source=source,
+            user=user,
+        )
+    return result

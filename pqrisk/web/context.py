@@ -45,6 +45,7 @@ NAV: list[tuple[str, str, str, str]] = [
     ("风险预警", "web:warning_list", "warning_", "pages"),
     ("处置任务", "web:task_list", "task_", "pages"),
     ("企业", "web:enterprise_list", "enterprise_", "pages"),
+    ("信息采集", "web:intake", "intake", "pages"),
     ("监测站", "web:station_list", "station_", "city"),
     ("隔离区", "web:quarantine_list", "quarantine_", "city"),
     ("审计日志", "web:audit_list", "audit_", "pages"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from django import forms
@@ -12,10 +13,12 @@ from pqrisk.disposal.choices import DISPOSAL_STATE_CHOICES
 from pqrisk.intake.choices import QuarantineReason, SourceKind
 from pqrisk.reference.models import District
 from pqrisk.screening.choices import RiskInfoStatus
+from pqrisk.sources.readers import MAX_FILE_BYTES
 from pqrisk.stations.choices import StationKind, StationStatus
 from pqrisk.warnings.choices import WARNING_LEVEL_CHOICES, WARNING_STATE_CHOICES
 
 ANY = [("", "全部")]
+UPLOAD_SUFFIXES = (".jsonl", ".ndjson", ".json", ".csv", ".tsv", ".xlsx", ".xlsm")
 
 
 class PlainForm(forms.Form):
@@ -175,3 +178,32 @@ class FeedbackForm(PlainForm):
     )
     enterprises_checked = forms.IntegerField(label="检查企业数", min_value=0, initial=0)
     products_removed = forms.IntegerField(label="下架/召回产品数", min_value=0, initial=0)
+
+
+class UploadForm(PlainForm):
+    """A file of records from one of the bureau's own streams (生产许可、监督抽查 …)."""
+
+    file = forms.FileField(
+        label="数据文件",
+        help_text="支持 .jsonl .json .csv .xlsx；CSV 可为 UTF-8 或 GBK 编码，表头可用中文",
+    )
+    source = forms.ChoiceField(
+        label="来源类型",
+        required=False,
+        choices=[("", "按文件中的“来源类型”列"), *SourceKind.choices],
+    )
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        suffix = Path(upload.name).suffix.lower()
+        if suffix not in UPLOAD_SUFFIXES:
+            raise forms.ValidationError(
+                f"不支持的文件类型：{suffix or '（无扩展名）'}，"
+                "请上传 .jsonl .json .csv 或 .xlsx 文件"
+            )
+        if upload.size > MAX_FILE_BYTES:
+            mib = 1024 * 1024
+            raise forms.ValidationError(
+                f"文件过大（{upload.size // mib} MB），上限 {MAX_FILE_BYTES // mib} MB"
+            )
+        return upload

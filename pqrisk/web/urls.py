@@ -21,6 +21,7 @@ urlpatterns = [
     path("enterprises/<int:pk>/", views.enterprise_detail, name="enterprise_detail"),
     path("stations/", views.station_list, name="station_list"),
     path("stations/<int:pk>/", views.station_detail, name="station_detail"),
+    path("intake/", views.intake, name="intake"),
     path("quarantine/", views.quarantine_list, name="quarantine_list"),
     path("audit/", views.audit_list, name="audit_list"),
     path("public/advisories/", views.public_advisories, name="public_advisories"),

@@ -24,6 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from pqrisk.accounts.choices import Role
 from pqrisk.accounts.scoping import scope_queryset
 from pqrisk.assessment.models import Assessment
 from pqrisk.audit.models import AuditEvent
@@ -34,7 +35,8 @@ from pqrisk.core.workflow import DISPOSAL_MACHINE, WARNING_MACHINE
 from pqrisk.disposal.models import DisposalTask
 from pqrisk.disposal.services import DisposalError, act_on_task, submit_feedback
 from pqrisk.enterprises.models import Enterprise
-from pqrisk.intake.models import QuarantinedItem, RawItem
+from pqrisk.intake.models import IngestBatch, QuarantinedItem, RawItem
+from pqrisk.intake.services import ingest_upload
 from pqrisk.screening.choices import RiskInfoStatus
 from pqrisk.screening.models import RiskInfo
 from pqrisk.stations.models import MonitoringStation
@@ -46,6 +48,7 @@ from . import forms
 from .context import can_use_pages, is_city_user
 
 PAGE_SIZE = 50
+INTAKE_ROLES = (Role.CITY_ADMIN, Role.CITY_SUPERVISOR, Role.ANALYST, Role.DISTRICT_OFFICER)
 LEVELS = {lv.value: lv for lv in WarningLevel}
 QUEUE_ROWS = 10
 TASK_ACTIVE = ("open", "in_progress", "completed")
@@ -542,6 +545,38 @@ def station_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def quarantine_list(request: HttpRequest) -> HttpResponse:
     qs = QuarantinedItem.objects.select_related("batch")
     return _listing(request, qs, forms.QuarantineFilter, "web/quarantine_list.html")
+
+
+# ---------------------------------------------------------------- intake
+
+
+@page()
+def intake(request: HttpRequest) -> HttpResponse:
+    """Upload a file of records; show what was accepted and why anything was quarantined.
+    Staff of the city bureau and district officers may submit; experts only look."""
+    may_submit = request.user.has_role(*INTAKE_ROLES)  # type: ignore[union-attr]
+    batches = IngestBatch.objects.select_related("submitted_by", "station")
+    if not is_city_user(request.user):
+        batches = batches.filter(submitted_by=request.user)  # type: ignore[misc]
+    context: dict[str, Any] = {"may_submit": may_submit, "batches": batches[:20]}
+    form = forms.UploadForm()
+    if request.method == "POST":
+        if not may_submit:
+            raise PermissionDenied("您的角色不能提交数据，请联系评估中心或所属区局。")
+        form = forms.UploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            result = ingest_upload(
+                form.cleaned_data["file"], form.cleaned_data["source"] or None, request.user
+            )
+            level = messages.SUCCESS if not result.quarantined else messages.WARNING
+            messages.add_message(
+                request, level, f"{form.cleaned_data['file'].name}：{result.summary_zh}"
+            )
+            context["result"] = result
+            context["rejected"] = QuarantinedItem.objects.filter(batch_id=result.batch_id)[:200]
+            form = forms.UploadForm()
+    context["form"] = form
+    return render(request, "web/intake.html", context)
 
 
 # ---------------------------------------------------------------- audit
