@@ -13,6 +13,8 @@ import click
 
 def _setup() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pqrisk.settings.dev")
+    # The shell shows progress bars and summaries; per-step log lines only when asked for.
+    os.environ.setdefault("PQRISK_LOG_LEVEL", "WARNING")
     import django
 
     django.setup()

@@ -82,7 +82,7 @@ def test_two_failed_spot_checks_walk_the_whole_loop(alice, bob, charlie) -> None
     assert info.status == "warned"
     assessment = info.assessments.get()
     assert assessment.level == "high"
-    assert audit_actions(info) == ["screen"]
+    assert audit_actions(info) == ["screen", "assess", "warn"]
     assert audit_actions(assessment) == ["assess"]
 
     warning = Warning.objects.get(risk_infos=info)

@@ -15,7 +15,8 @@ from typing import Any
 from django.db import transaction
 
 from pqrisk.audit.models import AuditEvent
-from pqrisk.audit.services import SYSTEM_LABEL
+from pqrisk.audit.services import SYSTEM_LABEL, record_many
+from pqrisk.audit.services import record as audit
 from pqrisk.core.assessment.matrix import AssessmentInput, AssessmentResult, ScenarioStep, assess
 from pqrisk.core.levels import Attention, RiskLevel
 from pqrisk.screening.choices import RiskInfoStatus
@@ -162,6 +163,15 @@ def save_assessment(
         info.status = RiskInfoStatus.ASSESSED
         info.save(update_fields=["status"])
     _audit_event(assessment, old, user).save()
+    if old != info.status:
+        audit(
+            "assess",
+            info,
+            actor=user,
+            from_state=old,
+            to_state=info.status,
+            message=f"风险评估 #{assessment.pk}：{RiskLevel(assessment.level).label}",
+        )
     return assessment
 
 
@@ -187,6 +197,13 @@ def assess_pending(progress: Callable[[int], None] | None = None) -> dict[str, i
             )
             AuditEvent.objects.bulk_create(
                 [_audit_event(a, RiskInfoStatus.PENDING_ASSESSMENT) for a in created]
+            )
+            record_many(
+                "assess",
+                infos,
+                from_state=RiskInfoStatus.PENDING_ASSESSMENT,
+                to_state=RiskInfoStatus.ASSESSED,
+                message="系统初评完成",
             )
         for a in created:
             counts[a.level] = counts.get(a.level, 0) + 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.db.models import Model
@@ -48,3 +49,30 @@ def history(obj: Model) -> list[AuditEvent]:
         .select_related("actor")
         .order_by("at", "id")
     )
+
+
+def record_many(
+    action: str,
+    objs: Iterable[Model],
+    *,
+    from_state: str = "",
+    to_state: str | Callable[[Any], str] = "",
+    message: Callable[[Any], str] | str = "",
+) -> int:
+    """Append one system audit event per object in one insert (pipeline steps that move
+    thousands of rows at once). ``to_state`` and ``message`` may be per-object callables."""
+    events = [
+        AuditEvent(
+            actor_label=SYSTEM_LABEL,
+            action=action,
+            object_type=obj._meta.label_lower,
+            object_id=str(obj.pk),
+            from_state=from_state,
+            to_state=to_state(obj) if callable(to_state) else to_state,
+            district_id=getattr(obj, "district_id", None),
+            message=(message(obj) if callable(message) else message)[:500],
+        )
+        for obj in objs
+    ]
+    AuditEvent.objects.bulk_create(events, batch_size=1000)
+    return len(events)

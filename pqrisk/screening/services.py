@@ -16,8 +16,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from pqrisk.audit.models import AuditEvent
-from pqrisk.audit.services import SYSTEM_LABEL
+from pqrisk.audit.services import record_many
 from pqrisk.core.screening.dedup import content_hash
 from pqrisk.core.screening.tagging import KeywordTagger, Vocabulary
 from pqrisk.core.text.normalize import normalize_text
@@ -222,20 +221,11 @@ def screen_pending(
                     RiskInfo.objects.filter(pk=info.pk).update(duplicate_of_id=info.duplicate_of_id)
                 seen.setdefault(info.content_hash, info.pk)
                 counts[info.status] += 1
-            AuditEvent.objects.bulk_create(
-                [
-                    AuditEvent(
-                        actor_label=SYSTEM_LABEL,
-                        action="screen",
-                        object_type="screening.riskinfo",
-                        object_id=str(info.pk),
-                        from_state="",
-                        to_state=info.status,
-                        district_id=info.district_id,
-                        message=f"由原始信息 {info.raw_item.external_id} 筛查生成",
-                    )
-                    for info in created
-                ]
+            record_many(
+                "screen",
+                created,
+                to_state=lambda i: i.status,
+                message=lambda i: f"由原始信息 {i.raw_item.external_id} 筛查生成",
             )
         done += len(ids)
         if progress:

@@ -19,6 +19,7 @@ from django.utils import timezone
 from pqrisk.accounts.scoping import workflow_roles
 from pqrisk.assessment.models import Assessment
 from pqrisk.audit.services import record as audit
+from pqrisk.audit.services import record_many
 from pqrisk.core.levels import Attention, RiskLevel, Scope, WarningLevel
 from pqrisk.core.warning.rules import may_issue, propose_warning, publication_deadline
 from pqrisk.core.workflow import WARNING_MACHINE, TransitionNotAllowed
@@ -183,9 +184,15 @@ def propose_pending() -> dict[str, int]:
                 if trigger + 1 < len(group):
                     join_warning(warning, group[trigger + 1 :])
                     counts["joined"] += len(group) - trigger - 1
-            RiskInfo.objects.filter(warnings=warning, status=RiskInfoStatus.ASSESSED).update(
-                status=RiskInfoStatus.WARNED
+            newly = RiskInfo.objects.filter(warnings=warning, status=RiskInfoStatus.ASSESSED)
+            record_many(
+                "warn",
+                list(newly),
+                from_state=RiskInfoStatus.ASSESSED,
+                to_state=RiskInfoStatus.WARNED,
+                message=f"纳入预警 #{warning.pk}",
             )
+            newly.update(status=RiskInfoStatus.WARNED)
     log.info("warning proposals: %s", counts)
     return counts
 

@@ -148,6 +148,7 @@ ACTION_LABELS = {
     "ingest": "采集入库",
     "register_enterprises": "企业登记",
     "issue_token": "签发接口令牌",
+    "warn": "纳入预警",
 }
 
 
