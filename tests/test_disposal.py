@@ -84,3 +84,22 @@ def test_feedback_needs_measures(alice, charlie) -> None:
     act_on_task(task, "complete", charlie)
     with pytest.raises(DisposalError):
         submit_feedback(task, charlie, measures="  ")
+
+
+def test_a_deployment_can_shorten_the_report_clock(alice, charlie, settings) -> None:
+    settings.PQRISK_POLICY = {"warning": {"report_within_hours_after_completion": 12}}
+    task = approved(WarningLevel.YELLOW, JIADING, alice)
+    assert task is not None
+    act_on_task(task, "start", charlie)
+    task = act_on_task(task, "complete", charlie)
+    assert task.report_due_at - task.completed_at == timedelta(hours=12)
+
+
+def test_an_unknown_policy_key_is_a_configuration_error(settings) -> None:
+    from django.core.exceptions import ImproperlyConfigured
+
+    from pqrisk.warnings.policy import warning_policy
+
+    settings.PQRISK_POLICY = {"warning": {"red_means_blue": True}}
+    with pytest.raises(ImproperlyConfigured):
+        warning_policy()

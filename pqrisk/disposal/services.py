@@ -21,6 +21,7 @@ from pqrisk.core.warning.rules import disposal_plan, route_for_finding
 from pqrisk.core.workflow import DISPOSAL_MACHINE, TransitionNotAllowed
 from pqrisk.reference.models import District
 from pqrisk.warnings.models import Warning
+from pqrisk.warnings.policy import warning_policy
 
 from .choices import OPEN_STATES
 from .models import DisposalTask, Feedback
@@ -66,7 +67,7 @@ def routes_for(warning: Warning) -> list[str]:
 def dispatch_for_warning(warning: Warning, user: Any) -> list[DisposalTask]:
     """Create the disposal tasks an approved warning calls for (none for green)."""
     level = WarningLevel(warning.level)
-    plan = disposal_plan(level)
+    plan = disposal_plan(level, warning_policy())
     if not plan.needs_task:
         audit(
             "track", warning, actor=user, message=f"{level.label}：{level.disposal}，不下达处置任务"
@@ -128,7 +129,7 @@ def act_on_task(task: DisposalTask, action: str, user: Any, note: str = "") -> D
         task.started_at = now
     elif action == "complete":
         task.completed_at = now
-        plan = disposal_plan(WarningLevel(task.level))
+        plan = disposal_plan(WarningLevel(task.level), warning_policy())
         hours = plan.report_within_hours_after_completion
         task.report_due_at = now + timedelta(hours=hours) if hours else task.due_at
     elif action == "close":

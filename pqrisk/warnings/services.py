@@ -28,6 +28,7 @@ from pqrisk.screening.models import RiskInfo
 
 from .choices import OPEN_STATES
 from .models import Warning
+from .policy import warning_policy
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +94,7 @@ def create_proposal(group: list[Assessment]) -> Warning:
     basis = max(group, key=lambda a: (RiskLevel(a.level).rank, _occurred(a)))
     attention = max((Attention(a.attention) for a in group), key=lambda x: x.rank)
     scope, district_id = scope_of(infos)
-    proposal = propose_warning(RiskLevel(basis.level), scope, attention)
+    proposal = propose_warning(RiskLevel(basis.level), scope, attention, warning_policy())
     warning = Warning.objects.create(
         title=_title(basis.risk_info, scope),
         body="\n".join(basis.explanation),
@@ -140,7 +141,10 @@ def join_warning(warning: Warning, group: list[Assessment]) -> None:
         warning.scope = scope.value
         warning.district_id = district_id
         proposal = propose_warning(
-            RiskLevel(warning.assessment.level), scope, Attention(warning.attention)
+            RiskLevel(warning.assessment.level),
+            scope,
+            Attention(warning.attention),
+            warning_policy(),
         )
         if proposal.level.rank > WarningLevel(warning.level).rank:
             warning.level = warning.proposed_level = proposal.level.value
@@ -225,7 +229,7 @@ def approve_warning(
     warning.level = chosen.value
     warning.approved_by = user
     warning.approved_at = now
-    warning.publish_deadline = publication_deadline(chosen, now)
+    warning.publish_deadline = publication_deadline(chosen, now, warning_policy())
     warning.save()
     audit(
         "approve",
