@@ -104,7 +104,7 @@ def test_pipeline_task_runs_on_a_worker_through_the_broker(
         ],
         source_label="broker test",
     )
-    task = test_app.tasks["pqrisk.screening.tasks.screen_pending"]
+    task = test_app.tasks["pqrisk.screening.tasks.run_pipeline"]
     queues = sorted({"celery", *(r["queue"] for r in settings.CELERY_TASK_ROUTES.values())})
     purge(test_app, queues)
     with start_worker(

@@ -28,9 +28,9 @@ def test_every_scheduled_task_is_registered() -> None:
 
 
 def test_scheduled_pipeline_task_runs_eagerly() -> None:
-    from pqrisk.screening.tasks import screen_pending
+    from pqrisk.screening.tasks import run_pipeline
 
-    assert screen_pending.delay().get() == {
+    assert run_pipeline.delay().get() == {
         "duplicate": 0,
         "noise": 0,
         "reference": 0,

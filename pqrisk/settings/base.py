@@ -165,7 +165,7 @@ CELERY_TASK_ROUTES = {
     "pqrisk.disposal.*": {"queue": "disposal"},
 }
 CELERY_BEAT_SCHEDULE = {
-    "screen-pending": {"task": "pqrisk.screening.tasks.screen_pending", "schedule": 300.0},
+    "run-pipeline": {"task": "pqrisk.screening.tasks.run_pipeline", "schedule": 300.0},
     "disposal-clocks": {"task": "pqrisk.disposal.tasks.check_deadlines", "schedule": 900.0},
 }
 
