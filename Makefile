@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 PIP := $(PY) -m pip --disable-pip-version-check -q
 
-.PHONY: demo test install install-test lint check vendor clean
+.PHONY: demo test install install-test lint check vendor system-deps clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -22,7 +22,18 @@ $(VENV)/.installed-test: $(VENV)/.installed
 	touch $@
 
 install: $(VENV)/.installed vendor
-install-test: $(VENV)/.installed-test vendor
+install-test: $(VENV)/.installed-test vendor system-deps
+
+# Debian packages the tests use: Chromium for the browser tests (driven by Playwright with
+# executable_path, so no browser is downloaded). Installed when missing and apt-get can.
+SYSTEM_PACKAGES := chromium
+system-deps:
+	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  else echo "missing Debian packages: $$missing (browser tests will be skipped)"; fi; \
+	fi
 
 # Front-end libraries (htmx, ECharts) from npm, pinned by package-lock.json, copied into static/.
 vendor:
