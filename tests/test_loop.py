@@ -15,7 +15,7 @@ from pqrisk.disposal.services import DisposalError, act_on_task, submit_feedback
 from pqrisk.intake.models import RawItem
 from pqrisk.intake.services import ingest_objects
 from pqrisk.pipeline import run_pipeline
-from pqrisk.reference.models import HazardType, ProductCategory
+from pqrisk.reference.models import District, HazardType, ProductCategory
 from pqrisk.screening.models import RiskInfo
 from pqrisk.warnings.models import Warning
 from pqrisk.warnings.services import approve_warning
@@ -156,3 +156,20 @@ def test_district_officer_cannot_approve_a_warning(alice, charlie) -> None:
 def test_catalogue_is_loaded_by_migration() -> None:
     assert ProductCategory.objects.filter(level=1).count() >= 20
     assert HazardType.objects.filter(code="electric_shock").exists()
+
+
+def test_screening_registers_the_enterprise_product_once() -> None:
+    from pqrisk.enterprises.models import Enterprise, Product
+
+    first = _valid_uscc(BATTERY_FIRE)
+    Enterprise.objects.create(
+        uscc=first["enterprise_uscc"],
+        name=first["enterprise_name"],
+        district=District.objects.get(code=JIADING),
+    )
+    ingest_objects([first, _valid_uscc(SECOND_BATCH)], source_label="测试")
+    run_pipeline()
+    product = Product.objects.get()
+    assert (product.name, product.brand) == ("电动自行车用锂离子蓄电池", "示例")
+    assert product.risk_infos.count() == 2
+    assert product.category is not None

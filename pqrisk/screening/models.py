@@ -64,6 +64,14 @@ class RiskInfo(models.Model):
         verbose_name="产品类别",
     )
     product_name = models.CharField("产品名称", max_length=200, blank=True)
+    product = models.ForeignKey(
+        "enterprises.Product",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="risk_infos",
+        verbose_name="涉及产品（企业+品牌+型号）",
+    )
     brand = models.CharField("品牌", max_length=100, blank=True)
     hazard = models.ForeignKey(
         "reference.HazardType",

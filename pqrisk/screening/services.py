@@ -20,7 +20,7 @@ from pqrisk.audit.services import record_many
 from pqrisk.core.screening.dedup import content_hash
 from pqrisk.core.screening.tagging import KeywordTagger, Vocabulary
 from pqrisk.core.text.normalize import normalize_text
-from pqrisk.enterprises.models import Enterprise
+from pqrisk.enterprises.models import Enterprise, Product
 from pqrisk.intake.models import RawItem
 from pqrisk.reference.models import District, HazardType, ProductCategory
 
@@ -213,6 +213,7 @@ def screen_pending(
         items = list(RawItem.objects.filter(id__in=ids).order_by("id"))
         with transaction.atomic():
             infos = screen_items(items, ctx)
+            link_products(infos, items)
             firsts = mark_exact_duplicates(infos, seen)
             created = RiskInfo.objects.bulk_create(infos)
             for info in created:
@@ -260,3 +261,43 @@ def mark_exact_duplicates(infos: Sequence[RiskInfo], seen: dict[str, int]) -> di
         else:
             firsts[info.content_hash] = info
     return firsts
+
+
+def link_products(infos: Sequence[RiskInfo], items: Sequence[RawItem]) -> None:
+    """Link each info naming an enterprise's product (name, brand, model) to that Product,
+    registering products met for the first time."""
+    keys: dict[tuple[int, str, str, str], list[RiskInfo]] = {}
+    for info, item in zip(infos, items, strict=True):
+        if info.enterprise_id is None or not info.product_name:
+            continue
+        model = str(item.payload.get("model") or "")[:100]
+        key = (info.enterprise_id, info.product_name, info.brand, model)
+        keys.setdefault(key, []).append(info)
+    if not keys:
+        return
+    enterprise_ids = {k[0] for k in keys}
+
+    def known() -> dict[tuple[int, str, str, str], Product]:
+        return {
+            (p.enterprise_id, p.name, p.brand, p.model): p  # type: ignore[misc]
+            for p in Product.objects.filter(enterprise_id__in=enterprise_ids)
+        }
+
+    existing = known()
+    missing = [
+        Product(
+            enterprise_id=k[0],
+            name=k[1],
+            brand=k[2],
+            model=k[3],
+            category_id=group[0].product_category_id,
+        )
+        for k, group in keys.items()
+        if k not in existing
+    ]
+    if missing:
+        Product.objects.bulk_create(missing, ignore_conflicts=True)
+        existing = known()
+    for key, group in keys.items():
+        for info in group:
+            info.product = existing.get(key)

@@ -502,7 +502,9 @@ def enterprise_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "enterprise": enterprise,
             "products": enterprise.products.all(),
-            "product_set": enterprise.product_set.select_related("category")[:100],
+            "product_set": enterprise.product_set.select_related("category")
+            .annotate(n_infos=Count("risk_infos"))
+            .order_by("-n_infos", "name")[:100],
             "page_obj": _paged(request, infos),
         },
     )
