@@ -89,6 +89,8 @@ def test_two_failed_spot_checks_walk_the_whole_loop(alice, bob, charlie) -> None
     assert warning.status == "in_review"
     assert warning.level == "orange"
     assert warning.risk_infos.count() == 2
+    # The draft text is fit for the public: plain advice, no enterprise named.
+    assert "12315" in warning.body and "上海示例电源科技有限公司" not in warning.body
     assert warning.district is not None and warning.district.code == JIADING
 
     warning = approve_warning(warning, alice)

@@ -69,6 +69,24 @@ def _title(info: RiskInfo, scope: Scope) -> str:
     return f"{where}{product}{hazard}风险"
 
 
+def advisory_text(info: RiskInfo, scope: Scope, n_infos: int) -> str:
+    """A first draft of the warning text in plain words, fit for consumers and operators:
+    no enterprise names or internal numbers (the assessment keeps the reasoning)."""
+    product = info.product_category.name if info.product_category else (info.product_name or "产品")
+    hazard = info.hazard.name if info.hazard else "质量安全"
+    where = info.district.name if scope == Scope.DISTRICT and info.district else "本市"
+    lines = [
+        f"近期{where}市场监管部门在风险监测中发现{product}存在{hazard}风险的相关信息{n_infos}条。",
+        f"提示生产经营者：请对照相关标准自查{product}的安全项目，发现问题立即停止销售并整改、依法召回。",
+    ]
+    advice = f"提示消费者：请通过正规渠道购买{product}"
+    if info.product_category and info.product_category.ccc:
+        advice += "，认准CCC强制性认证标志"
+    advice += "，按说明书正确使用；使用中发现异常请立即停止使用，并可拨打12315投诉举报。"
+    lines.append(advice)
+    return "\n".join(lines)
+
+
 def _occurred(a: Assessment) -> datetime:
     return a.risk_info.occurred_at or a.created_at
 
@@ -97,7 +115,7 @@ def create_proposal(group: list[Assessment]) -> Warning:
     proposal = propose_warning(RiskLevel(basis.level), scope, attention, warning_policy())
     warning = Warning.objects.create(
         title=_title(basis.risk_info, scope),
-        body="\n".join(basis.explanation),
+        body=advisory_text(basis.risk_info, scope, len(infos)),
         level=proposal.level.value,
         proposed_level=proposal.level.value,
         modes=[m.value for m in proposal.modes],
