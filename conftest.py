@@ -52,3 +52,19 @@ def charlie(db: Any) -> User:
 @pytest.fixture
 def eve(db: Any) -> User:
     return make_user("eve", None)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _end_stray_database_sessions(django_db_setup: Any, django_db_blocker: Any) -> Any:
+    """Threads of the live server (browser tests) can leave a PostgreSQL session open after
+    the test; end them so that the test database can be dropped at the end of the run."""
+    yield
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )

@@ -12,3 +12,6 @@ AXES_ENABLED = True
 # Serve static files from the finders: tests need no collectstatic.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# Close connections after each request and task: a worker thread in the broker tests must
+# not keep a session open that would block dropping the test database.
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
