@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -106,6 +107,31 @@ def ingest(path: Path, source: str | None) -> None:
         click.echo(
             f"被隔离的记录已保存在隔离区（批次 {result.batch_id}），可在“隔离区”页面查看原因。"
         )
+    if result.accepted == 0 and result.quarantined > 0:
+        sys.exit(1)
+
+
+@main.command("ingest-feed", help="采集一个 RSS/Atom 舆情订阅文件（已下载的 XML）")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--url", "feed_url", default="", help="订阅地址（记录来源，可选）")
+def ingest_feed(path: Path, feed_url: str) -> None:
+    _setup()
+    from pqrisk.intake.services import ingest_entries
+    from pqrisk.sources.media import parse_feed
+    from pqrisk.sources.readers import Entry
+    from pqrisk.sources.records import RecordRejected
+
+    data = path.read_bytes()
+    try:
+        records = parse_feed(data, feed_url or path.name)
+        entries = [
+            Entry(f"{path.name}#{i}", json.dumps(r, ensure_ascii=False), r)
+            for i, r in enumerate(records, start=1)
+        ]
+    except RecordRejected as exc:
+        entries = [Entry(path.name, data[:100_000].decode("utf-8", "replace"), exc)]
+    result = ingest_entries(entries, source_label=path.name, default_source="media")
+    click.echo(result.summary_zh)
     if result.accepted == 0 and result.quarantined > 0:
         sys.exit(1)
 

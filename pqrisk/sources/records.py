@@ -117,7 +117,8 @@ def _text(value: Any) -> str:
     )
 
 
-def _parse_when(value: Any) -> str | None:
+def parse_when(value: Any) -> str | None:
+    """An ISO date or date-time from the forms bureau files use; None for an empty value."""
     text = _text(value)
     if not text:
         return None
@@ -150,8 +151,11 @@ def validate_record(
 ) -> Record:
     """Check one incoming object and return it as a Record, or raise RecordRejected.
 
-    ``resolve_district`` maps a code or a Chinese district name to a district code.
+    ``resolve_district`` maps a code or a Chinese district name to a district code. The
+    details are checked by the source's stream module (pqrisk.sources.streams).
     """
+    from .streams import STREAMS  # the stream modules import RecordRejected from here
+
     if not isinstance(obj, Mapping):
         raise RecordRejected(
             "malformed", "每条记录应为一个JSON对象（键值对）", "record is not a JSON object"
@@ -211,12 +215,17 @@ def validate_record(
     if not isinstance(details, Mapping):
         raise RecordRejected("malformed", "details 字段应为JSON对象", "details is not an object")
     extra = {k: v for k, v in obj.items() if k not in COMMON_KEYS}
+    received = {**extra, **dict(details)}
+    stream = STREAMS.get(source)
+    # The raw item keeps the details as received (Chinese headers included) and adds the
+    # canonical keys in their checked types, which is what screening reads.
+    checked = {**received, **stream.validate_details(received)} if stream else received
     return Record(
         source=source,
         external_id=external_id,
         title=title or text[:60],
         text=text,
-        occurred_at=_parse_when(obj.get("occurred_at")),
+        occurred_at=parse_when(obj.get("occurred_at")),
         enterprise_uscc=uscc,
         enterprise_name=_text(obj.get("enterprise_name"))[:200],
         district_code=district_code,
@@ -224,5 +233,5 @@ def validate_record(
         product_code=_text(obj.get("product_code")) or None,
         brand=_text(obj.get("brand"))[:100],
         model=_text(obj.get("model"))[:100],
-        details={**extra, **dict(details)},
+        details=checked,
     )
