@@ -163,6 +163,15 @@ def station_token(name: str) -> None:
     click.echo(issue_station_token(station))
 
 
+@main.command("check-stations", help="检查超期未报送的监测站并刷新动态评分")
+def check_stations() -> None:
+    _setup()
+    from pqrisk.stations.tasks import check_stations as run
+
+    result = run()
+    click.echo(f"超期未报送 {len(result['stale'])} 个，已评分 {result['scored']} 个")
+
+
 @main.command("load-cpsc", help="载入美国CPSC召回数据（legacy JSONL）作为境外召回通报")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def load_cpsc(path: Path) -> None:

@@ -8,6 +8,7 @@ from ninja import Router, Schema
 from pqrisk.accounts.choices import Role
 from pqrisk.accounts.scoping import require_role
 from pqrisk.stations.auth import StationToken
+from pqrisk.stations.services import StationRefused, admit_call, receive_station_report
 
 from .services import ingest_objects
 
@@ -50,20 +51,22 @@ def submit_records(request: HttpRequest, body: RecordsIn) -> Any:
     return _result(result)
 
 
-@router.post("/station-reports", auth=StationToken(), response={200: IngestOut, 413: dict})
+@router.post(
+    "/station-reports",
+    auth=StationToken(),
+    response={200: IngestOut, 403: dict, 413: dict, 429: dict},
+)
 def station_report(request: HttpRequest, body: RecordsIn) -> Any:
-    """A monitoring station reports risk information with its token."""
+    """A monitoring station reports risk information with its token, always as itself.
+
+    A suspended or retired station gets 403; too many calls a minute or more records than its
+    daily quota get 429 and nothing of the call is stored."""
     station = request.station  # type: ignore[attr-defined]
-    if len(body.records) > MAX_RECORDS:
-        return 413, {"detail": f"单次最多提交{MAX_RECORDS}条记录，请分批提交"}
-    # Station ids are the station's own: prefix them so two stations never collide.
-    records = [
-        {**r, "source": "station", "external_id": f"S{station.pk}-{r['external_id']}"}
-        if isinstance(r, dict) and r.get("external_id")
-        else r
-        for r in body.records
-    ]
-    result = ingest_objects(
-        records, source_label=f"监测站：{station.name}", source="station", station=station
-    )
+    try:
+        admit_call(station)
+        if len(body.records) > MAX_RECORDS:
+            return 413, {"detail": f"单次最多提交{MAX_RECORDS}条记录，请分批提交"}
+        result = receive_station_report(station, body.records)
+    except StationRefused as exc:
+        return exc.status, {"detail": exc.message_zh}
     return _result(result)

@@ -18,7 +18,8 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.utils import timezone
 
 from pqrisk.audit.services import record as audit
 from pqrisk.reference.models import District
@@ -28,7 +29,9 @@ from pqrisk.sources.records import Record, RecordRejected, validate_record
 from .models import IngestBatch, QuarantinedItem, RawItem
 
 log = logging.getLogger(__name__)
-CHUNK = 1000
+CHUNK = 5000
+INSERT_ROWS = 500  # rows per INSERT statement (fewer on SQLite, by its parameter limit)
+IN_BATCH = 900  # ids per IN query: below SQLite's old 999-parameter limit
 
 
 @dataclass(frozen=True)
@@ -62,8 +65,12 @@ def district_resolver() -> Callable[[str], str | None]:
 
 
 def payload_hash(payload: dict[str, Any]) -> str:
-    canonical = json.dumps(payload, ensure_ascii=False, sort_keys=True, default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return hashlib.sha256(_canonical_json(payload).encode()).hexdigest()
+
+
+def _canonical_json(payload: dict[str, Any]) -> str:
+    """The one serialisation of a payload: hashed, and stored as the raw item's JSON."""
+    return json.dumps(payload, ensure_ascii=False, sort_keys=True, default=str)
 
 
 def _chunks(entries: Iterable[Entry], size: int) -> Iterator[list[Entry]]:
@@ -81,7 +88,12 @@ def ingest_entries(
     station: Any = None,
     progress: Callable[[int], None] | None = None,
 ) -> IngestResult:
-    """Validate and store entries; return what became of them."""
+    """Validate and store entries; return what became of them.
+
+    Entries are taken a chunk at a time (memory stays flat in the size of the input); each
+    chunk is checked against the stored (source, id) pairs with one query per source kind
+    and written in one transaction.
+    """
     batch = IngestBatch.objects.create(
         source_label=source_label[:300],
         submitted_by=user if getattr(user, "is_authenticated", False) else None,
@@ -90,67 +102,67 @@ def ingest_entries(
     resolve = district_resolver()
     reasons: dict[str, int] = {}
     accepted = duplicates = quarantined = 0
+    label = source_label[:200]
     for chunk in _chunks(entries, CHUNK):
-        good: list[tuple[Entry, Record, dict[str, Any], str]] = []
+        good: list[tuple[Entry, Record, str, str]] = []
         bad: list[QuarantinedItem] = []
         for entry in chunk:
             try:
                 if isinstance(entry.value, RecordRejected):
                     raise entry.value
                 rec = validate_record(entry.value, resolve, default_source)
+                canonical = _canonical_json(rec.as_payload())
+                try:
+                    digest = hashlib.sha256(canonical.encode()).hexdigest()
+                except UnicodeEncodeError as exc:  # a lone surrogate (JSON \udc80 escape)
+                    raise RecordRejected(
+                        "encoding",
+                        "记录含有无效的Unicode字符（孤立的代理项），无法保存",
+                        f"unpaired surrogate in record: {exc}",
+                    ) from exc
             except RecordRejected as exc:
                 bad.append(_quarantine(batch, entry, exc, default_source))
                 continue
-            payload = rec.as_payload()
-            good.append((entry, rec, payload, payload_hash(payload)))
-        seen: dict[tuple[str, str], str] = {}
-        keys = {(rec.source, rec.external_id) for _, rec, _, _ in good}
-        for kind in {k for k, _ in keys}:
-            ids = [i for k, i in keys if k == kind]
-            for ext_id, h in RawItem.objects.filter(
-                source_kind=kind, external_id__in=ids
-            ).values_list("external_id", "payload_hash"):
-                seen[(kind, ext_id)] = h
-        new_items: list[RawItem] = []
-        for entry, rec, payload, h in good:
-            key = (rec.source, rec.external_id)
-            if key in seen:
-                if seen[key] == h:
-                    duplicates += 1
-                else:
-                    bad.append(
-                        _quarantine(
-                            batch,
-                            entry,
-                            RecordRejected(
-                                "invalid_value",
-                                f"编号 {rec.external_id} 已存在且内容不同，"
-                                "请核实后更正编号或人工处理",
-                                f"external_id {rec.external_id} reused with different content",
-                            ),
-                            rec.source,
-                        )
-                    )
-                continue
-            seen[key] = h
-            new_items.append(
-                RawItem(
-                    source_kind=rec.source,
-                    source_name=source_label[:200],
-                    external_id=rec.external_id,
-                    batch=batch,
-                    station=station,
-                    payload=payload,
-                    payload_hash=h,
-                )
-            )
+            good.append((entry, rec, canonical, digest))
+        new_rows: list[tuple[str, str, str, str]] = []
         with transaction.atomic():
-            RawItem.objects.bulk_create(new_items)
-            QuarantinedItem.objects.bulk_create(bad)
-        accepted += len(new_items)
+            seen = _stored_hashes({(rec.source, rec.external_id) for _, rec, _, _ in good})
+            for entry, rec, canonical, digest in good:
+                key = (rec.source, rec.external_id)
+                if key in seen:
+                    if seen[key] == digest:
+                        duplicates += 1
+                    else:
+                        bad.append(
+                            _quarantine(
+                                batch,
+                                entry,
+                                RecordRejected(
+                                    "invalid_value",
+                                    f"编号 {rec.external_id} 已存在且内容不同，"
+                                    "请核实后更正编号或人工处理",
+                                    f"external_id {rec.external_id} reused with different content",
+                                ),
+                                rec.source,
+                            )
+                        )
+                    continue
+                seen[key] = digest
+                new_rows.append((rec.source, rec.external_id, canonical, digest))
+            _insert_raw_items(new_rows, label=label, batch=batch, station=station)
+            QuarantinedItem.objects.bulk_create(bad, batch_size=500)
+        accepted += len(new_rows)
         quarantined += len(bad)
         for q in bad:
             reasons[q.get_reason_display()] = reasons.get(q.get_reason_display(), 0) + 1
+        if bad:
+            log.warning(
+                "ingest %s: quarantined %d of %d in this chunk, e.g. %s",
+                source_label,
+                len(bad),
+                len(chunk),
+                "; ".join(f"{q.location} ({q.reason})" for q in bad[:5]),
+            )
         if progress:
             progress(len(chunk))
     batch.accepted, batch.duplicates, batch.quarantined = accepted, duplicates, quarantined
@@ -174,16 +186,80 @@ def ingest_entries(
     return IngestResult(batch.pk, accepted, duplicates, quarantined, reasons)
 
 
+def _stored_hashes(keys: set[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """Payload hashes of the stored raw items among ``keys``: one query per source kind."""
+    seen: dict[tuple[str, str], str] = {}
+    by_kind: dict[str, list[str]] = {}
+    for kind, ext_id in keys:
+        by_kind.setdefault(kind, []).append(ext_id)
+    for kind, ids in by_kind.items():
+        for start in range(0, len(ids), IN_BATCH):
+            rows = RawItem.objects.filter(
+                source_kind=kind, external_id__in=ids[start : start + IN_BATCH]
+            ).values_list("external_id", "payload_hash")
+            for ext_id, digest in rows:
+                seen[(kind, ext_id)] = digest
+    return seen
+
+
+def _insert_raw_items(
+    rows: list[tuple[str, str, str, str]], *, label: str, batch: IngestBatch, station: Any
+) -> None:
+    """Insert raw items (kind, id, canonical JSON, hash) many rows per statement.
+
+    The payload goes in as the JSON text already hashed, so it is serialised once; the
+    model's ``save`` (which only guards updates) and signals are not involved, as with
+    ``bulk_create``.
+    """
+    if not rows:
+        return
+    meta = RawItem._meta
+    column = {f.name: str(f.column) for f in meta.concrete_fields}
+    columns = [
+        column[name]
+        for name in (
+            "source_kind",
+            "external_id",
+            "payload",
+            "payload_hash",
+            "source_name",
+            "batch",
+            "station",
+            "received_at",
+        )
+    ]
+    payload_value = "%s::jsonb" if connection.vendor == "postgresql" else "%s"
+    row_sql = "(" + ", ".join(["%s", "%s", payload_value] + ["%s"] * 5) + ")"
+    head = (
+        f"INSERT INTO {connection.ops.quote_name(meta.db_table)} "
+        f"({', '.join(connection.ops.quote_name(c) for c in columns)}) VALUES "
+    )
+    per_statement = min(INSERT_ROWS, (connection.features.max_query_params or 32_000) // 8)
+    received = connection.ops.adapt_datetimefield_value(timezone.now())
+    tail = (label, batch.pk, getattr(station, "pk", None), received)
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), per_statement):
+            part = rows[start : start + per_statement]
+            cursor.execute(
+                head + ", ".join([row_sql] * len(part)),
+                [value for row in part for value in (*row, *tail)],
+            )
+
+
 def _quarantine(
     batch: IngestBatch, entry: Entry, exc: RecordRejected, source: str | None
 ) -> QuarantinedItem:
-    log.warning("quarantined %s: %s", entry.location, exc.message_en)
+    content = entry.raw.replace("\x00", "\\x00")
+    try:
+        content.encode()
+    except UnicodeEncodeError:  # lone surrogates: no database stores them as text
+        content = content.encode("utf-8", "backslashreplace").decode()
     return QuarantinedItem(
         batch=batch,
         source_kind=(source or "")[:20],
         location=entry.location[:300],
         # Kept verbatim but for NUL, which PostgreSQL cannot store in text: shown as \x00.
-        content=entry.raw.replace("\x00", "\\x00"),
+        content=content,
         reason=exc.reason,
         message=exc.message_zh[:500],
     )

@@ -163,10 +163,12 @@ CELERY_TASK_ROUTES = {
     "pqrisk.intake.*": {"queue": "intake"},
     "pqrisk.screening.*": {"queue": "screening"},
     "pqrisk.disposal.*": {"queue": "disposal"},
+    "pqrisk.stations.*": {"queue": "intake"},
 }
 CELERY_BEAT_SCHEDULE = {
     "run-pipeline": {"task": "pqrisk.screening.tasks.run_pipeline", "schedule": 300.0},
     "disposal-clocks": {"task": "pqrisk.disposal.tasks.check_deadlines", "schedule": 900.0},
+    "station-health": {"task": "pqrisk.stations.tasks.check_stations", "schedule": 3600.0},
 }
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

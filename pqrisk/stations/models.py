@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -9,6 +10,8 @@ from django.db import models
 from .choices import StationKind, StationStatus
 
 TOKEN_PREFIX_LEN = 8
+DEFAULT_INTERVAL_HOURS = 168  # weekly: the slowest rhythm agreed with the stations
+DEFAULT_DAILY_QUOTA = 5000
 
 
 def hash_token(token: str) -> str:
@@ -46,6 +49,19 @@ class MonitoringStation(models.Model):
         verbose_name="登记人",
     )
     registered_at = models.DateTimeField("登记时间", auto_now_add=True)
+    expected_interval_hours = models.PositiveIntegerField(
+        "应报送间隔（小时）",
+        default=DEFAULT_INTERVAL_HOURS,
+        help_text="超过该时长没有报送即视为超期未报送",
+    )
+    daily_quota = models.PositiveIntegerField("每日报送上限（条）", default=DEFAULT_DAILY_QUOTA)
+    allowed_sources = models.JSONField(
+        "可报送的信息类型",
+        default=list,
+        blank=True,
+        help_text="来源类型代码列表（如 injury、complaint），报送时记入详情；为空则不限定",
+    )
+    last_report_at = models.DateTimeField("最近报送时间", null=True, blank=True)
 
     class Meta:
         ordering = ["name"]
@@ -53,6 +69,20 @@ class MonitoringStation(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == StationStatus.ACTIVE
+
+    def reporting_due_since(self) -> datetime:
+        """The moment from which the next report is awaited: the last one, or registration."""
+        return self.last_report_at or self.registered_at
+
+    def is_stale(self, now: datetime) -> bool:
+        """Active, and nothing reported within its expected interval (已超期未报送)."""
+        return self.is_active and now - self.reporting_due_since() > timedelta(
+            hours=self.expected_interval_hours
+        )
 
     def issue_token(self) -> str:
         """Make a new token, keep only its hash, and return it once to show the registrar."""

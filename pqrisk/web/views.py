@@ -39,6 +39,10 @@ from pqrisk.intake.models import IngestBatch, QuarantinedItem, RawItem
 from pqrisk.intake.services import ingest_upload
 from pqrisk.screening.choices import RiskInfoStatus
 from pqrisk.screening.models import RiskInfo
+from pqrisk.stations import services as station_services
+from pqrisk.stations.choices import ACTION_LABELS as STATION_ACTION_LABELS
+from pqrisk.stations.choices import STATUS_TRANSITIONS as STATION_TRANSITIONS
+from pqrisk.stations.choices import StationStatus
 from pqrisk.stations.models import MonitoringStation
 from pqrisk.warnings.api import visible_warnings
 from pqrisk.warnings.models import Warning
@@ -516,12 +520,24 @@ def enterprise_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @page(city_only=True)
 def station_list(request: HttpRequest) -> HttpResponse:
-    qs = (
-        MonitoringStation.objects.select_related("district")
-        .annotate(n_items=Count("items"))
-        .order_by("name", "id")
+    """The station network's health: counts by status and kind, who is overdue, scores,
+    last reports and today's quota use."""
+    now = timezone.now()
+    summary = station_services.network_summary(now)
+    filter_form = forms.StationFilter(request.GET, city=True)
+    page_obj = _paged(
+        request,
+        filter_form.apply(station_services.stations_with_activity(now).order_by("name", "id")),
     )
-    return _listing(request, qs, forms.StationFilter, "web/station_list.html")
+    stale_ids = {s.pk for s in summary.stale}
+    for s in page_obj:
+        s.stale = s.pk in stale_ids
+        s.quota_share = round(100 * s.used_today / s.daily_quota) if s.daily_quota else 0
+    return render(
+        request,
+        "web/station_list.html",
+        {"filter_form": filter_form, "page_obj": page_obj, "summary": summary},
+    )
 
 
 @require_GET
@@ -530,6 +546,12 @@ def station_detail(request: HttpRequest, pk: int) -> HttpResponse:
     station = get_object_or_404(
         MonitoringStation.objects.select_related("district", "registered_by"), pk=pk
     )
+    trail = history(station)
+    for e in trail:
+        e.action_zh = STATION_ACTION_LABELS.get(e.action, e.action)  # type: ignore[attr-defined]
+        e.from_zh = _station_status_label(e.from_state)  # type: ignore[attr-defined]
+        e.to_zh = _station_status_label(e.to_state)  # type: ignore[attr-defined]
+    now = timezone.now()
     return render(
         request,
         "web/station_detail.html",
@@ -537,9 +559,53 @@ def station_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "station": station,
             "batches": station.batches.all()[:20],
             "n_items": station.items.count(),
-            "trail": history(station),
+            "trail": trail,
+            "stale": station.is_stale(now),
+            "used_today": station_services.records_today(station, now),
+            "transitions": STATION_TRANSITIONS.get(station.status, {}).items(),
+            "may_manage": request.user.has_role(*station_services.MANAGER_ROLES),  # type: ignore[union-attr]
         },
     )
+
+
+def _station_status_label(value: str) -> str:
+    return StationStatus(value).label if value in StationStatus.values else value
+
+
+@require_POST
+@page(city_only=True)
+def station_set_status(request: HttpRequest, pk: int) -> HttpResponse:
+    station = get_object_or_404(MonitoringStation, pk=pk)
+    try:
+        station_services.set_station_status(
+            station, request.POST.get("status", ""), request.user, request.POST.get("reason", "")
+        )
+    except (PermissionDenied, ValueError) as exc:
+        _service_error(request, exc)
+    else:
+        station.refresh_from_db()
+        messages.success(request, f"{station.name} 已改为“{station.get_status_display()}”")
+    return redirect("web:station_detail", pk=pk)
+
+
+@require_POST
+@page(city_only=True)
+def station_token(request: HttpRequest, pk: int) -> HttpResponse:
+    """Issue a new token (the old stops working) or void the token; a new one is shown once."""
+    station = get_object_or_404(MonitoringStation, pk=pk)
+    try:
+        if request.POST.get("action") == "revoke":
+            station_services.revoke_station_token(station, request.user)
+            messages.success(request, "接口令牌已作废，重新签发前该监测站不能报送")
+        else:
+            token = station_services.issue_station_token(station, request.user)
+            messages.warning(
+                request,
+                f"{station.name} 的新令牌（仅显示这一次，请妥善转交，原令牌已作废）：{token}",
+            )
+    except PermissionDenied as exc:
+        _service_error(request, exc)
+    return redirect("web:station_detail", pk=pk)
 
 
 @require_GET

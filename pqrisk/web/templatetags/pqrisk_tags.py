@@ -149,6 +149,10 @@ ACTION_LABELS = {
     "register_enterprises": "企业登记",
     "issue_token": "签发接口令牌",
     "warn": "纳入预警",
+    "register_station": "登记监测站",
+    "set_status": "变更状态",
+    "revoke_token": "作废接口令牌",
+    "stale": "超期未报送",
 }
 
 
