@@ -11,6 +11,8 @@ from pathlib import Path
 
 import click
 
+from pqrisk.sources.records import SOURCE_KINDS
+
 
 def _setup() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pqrisk.settings.dev")
@@ -79,19 +81,7 @@ def load_reference() -> None:
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
     "--source",
-    type=click.Choice(
-        [
-            "licensing",
-            "spot_check",
-            "penalty",
-            "complaint",
-            "injury",
-            "recall",
-            "media",
-            "station",
-            "foreign_recall",
-        ]
-    ),
+    type=click.Choice(SOURCE_KINDS),
     help="文件中记录未注明来源类型时使用",
 )
 def ingest(path: Path, source: str | None) -> None:
