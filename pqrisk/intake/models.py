@@ -42,9 +42,8 @@ class IngestBatch(models.Model):
 class RawItem(models.Model):
     """Exactly what arrived, with its source and time of receipt. Never modified."""
 
-    source_kind = models.CharField(
-        "来源类型", max_length=20, choices=SourceKind.choices, db_index=True
-    )
+    # Not indexed alone: the unique (source_kind, external_id) index serves lookups by kind.
+    source_kind = models.CharField("来源类型", max_length=20, choices=SourceKind.choices)
     source_name = models.CharField("来源名称", max_length=200, blank=True)
     external_id = models.CharField("来源编号", max_length=120)
     batch = models.ForeignKey(
@@ -65,7 +64,9 @@ class RawItem(models.Model):
     )
     received_at = models.DateTimeField("接收时间", auto_now_add=True, db_index=True)
     payload = models.JSONField("原始内容")
-    payload_hash = models.CharField("内容摘要", max_length=64, db_index=True)
+    # Compared only after a lookup by (source_kind, external_id), so not indexed: every index
+    # costs each insert, and ingest is the platform's widest door.
+    payload_hash = models.CharField("内容摘要", max_length=64)
 
     class Meta:
         ordering = ["-received_at", "-id"]
