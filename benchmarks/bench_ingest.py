@@ -1,6 +1,8 @@
 """File ingest throughput and memory: a generated complaints CSV with Chinese headers.
 
 Usage: .venv/bin/python benchmarks/bench_ingest.py [--rows 20000 100000] [--seed 20261127]
+Also prints records per CPU-second (this process plus, for a local PostgreSQL, its server
+backend): the per-core rate, which other load on the machine does not change much.
 Runs on a throw-away SQLite database in a temporary folder unless DATABASE_URL is set (the
 record ids carry a per-run prefix, so repeated runs on one PostgreSQL database do not
 collide). For each size it ingests one file timed (records/s, no tracing) and a second file
@@ -106,6 +108,22 @@ def write_csv(path: Path, rows: int, prefix: str, seed: int) -> int:
     return bad
 
 
+def server_cpu_seconds() -> float | None:
+    """CPU time used so far by this connection's PostgreSQL backend, if it runs here."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return 0.0  # SQLite works inside this process: its time is the client's
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        (pid,) = cursor.fetchone()
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None  # a remote server: only the client's time is known
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, nargs="+", default=[20_000, 100_000])
@@ -142,8 +160,12 @@ def main() -> None:
         size_mib = timed.stat().st_size / 1024 / 1024
 
         t = time.perf_counter()
+        cpu = time.process_time(), server_cpu_seconds()
         result = ingest_file(timed, source="complaint")
         seconds = time.perf_counter() - t
+        client_cpu = time.process_time() - cpu[0]
+        server = server_cpu_seconds()
+        server_cpu = server - cpu[1] if server is not None and cpu[1] is not None else None
 
         tracemalloc.start()
         ingest_file(traced, source="complaint")
@@ -156,6 +178,14 @@ def main() -> None:
             f"accepted {result.accepted}, quarantined {result.quarantined}, "
             f"{seconds:6.2f} s, {rows / seconds:7.0f} records/s, "
             f"tracemalloc peak {peak / 1024 / 1024:6.1f} MiB, peak RSS so far {rss:5.0f} MiB"
+        )
+        # Per core: records per CPU-second, the ingest process and (for a local PostgreSQL)
+        # its server backend counted together; wall-clock rates depend on what else runs.
+        spent = client_cpu + (server_cpu or 0.0)
+        where = f" + server {server_cpu:.2f} s" if server_cpu is not None else ""
+        print(
+            f"{'':7s} CPU: client {client_cpu:.2f} s{where} = {spent:.2f} s, "
+            f"{rows / spent:7.0f} records per CPU-second"
         )
 
 

@@ -40,6 +40,7 @@ def invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
 
 def _register() -> None:
     from pqrisk.disposal.api import router as disposal_router
+    from pqrisk.exchange.api import router as exchange_router
     from pqrisk.intake.api import router as intake_router
     from pqrisk.screening.api import router as screening_router
     from pqrisk.warnings.api import public_router
@@ -50,6 +51,7 @@ def _register() -> None:
     api.add_router("/warnings", warnings_router, tags=["预警"])
     api.add_router("/tasks", disposal_router, tags=["处置"])
     api.add_router("/public", public_router, tags=["公众"])
+    api.add_router("/exchange", exchange_router, tags=["数据交换"])
 
 
 _register()

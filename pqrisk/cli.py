@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
+from pqrisk.intake.choices import QuarantineReason
 from pqrisk.sources.records import SOURCE_KINDS
+
+if TYPE_CHECKING:
+    from pqrisk.intake.models import QuarantinedItem
 
 
 def _setup() -> None:
@@ -30,10 +35,10 @@ def _migrate(quiet: bool = True) -> None:
 
 
 @contextmanager
-def _bar(desc: str, total: int | None = None) -> Iterator[Callable[[int], None]]:
+def _bar(desc: str, total: int | None = None, unit: str = "条") -> Iterator[Callable[[int], None]]:
     from tqdm import tqdm
 
-    with tqdm(total=total, desc=desc, unit="条", disable=None, file=sys.stderr) as bar:
+    with tqdm(total=total, desc=desc, unit=unit, disable=None, file=sys.stderr) as bar:
         yield bar.update
 
 
@@ -107,22 +112,84 @@ def ingest(path: Path, source: str | None) -> None:
 def ingest_feed(path: Path, feed_url: str) -> None:
     _setup()
     from pqrisk.intake.services import ingest_entries
-    from pqrisk.sources.media import parse_feed
-    from pqrisk.sources.readers import Entry
-    from pqrisk.sources.records import RecordRejected
+    from pqrisk.sources.media import feed_entries
 
-    data = path.read_bytes()
-    try:
-        records = parse_feed(data, feed_url or path.name)
-        entries = [
-            Entry(f"{path.name}#{i}", json.dumps(r, ensure_ascii=False), r)
-            for i, r in enumerate(records, start=1)
-        ]
-    except RecordRejected as exc:
-        entries = [Entry(path.name, data[:100_000].decode("utf-8", "replace"), exc)]
+    entries = feed_entries(path.read_bytes(), feed_url or path.name, path.name)
     result = ingest_entries(entries, source_label=path.name, default_source="media")
     click.echo(result.summary_zh)
     if result.accepted == 0 and result.quarantined > 0:
+        sys.exit(1)
+
+
+@main.group("feeds", help="舆情订阅源（RSS/Atom 网址）：添加、查看；由定时任务或 poll-feeds 采集")
+def feeds() -> None:
+    pass
+
+
+@feeds.command("add", help="添加订阅源：名称和 http(s) 订阅地址")
+@click.argument("name")
+@click.argument("url")
+@click.option(
+    "--interval", default=30, show_default=True, type=click.IntRange(min=5), help="采集间隔（分钟）"
+)
+@click.option("--site", default="", help="来源站点名称（可选，显示在采集批次中）")
+def feeds_add(name: str, url: str, interval: int, site: str) -> None:
+    _setup()
+    from django.core.exceptions import ValidationError
+
+    from pqrisk.feeds.services import add_subscription
+
+    try:
+        sub = add_subscription(name=name, url=url, interval_minutes=interval, site=site)
+    except ValidationError as exc:
+        raise click.ClickException("；".join(exc.messages)) from None
+    click.echo(f"已添加订阅源 {sub.name}：{sub.url}，每 {sub.interval_minutes} 分钟采集一次")
+
+
+@feeds.command("list", help="列出订阅源及最近采集结果")
+def feeds_list() -> None:
+    _setup()
+    from django.utils import timezone
+
+    from pqrisk.feeds.models import FeedSubscription
+
+    subs = FeedSubscription.objects.order_by("name", "id")
+    if not subs:
+        click.echo("尚无订阅源；用 pqrisk feeds add 名称 地址 添加")
+        return
+    for s in subs:
+        polled = (
+            f"{timezone.localtime(s.last_polled_at):%Y-%m-%d %H:%M}"
+            if s.last_polled_at
+            else "从未采集"
+        )
+        state = s.get_last_status_display() + ("" if s.active else "（已停用）")
+        click.echo(
+            f"{s.name}\t{state}\t每{s.interval_minutes}分钟\t最近采集 {polled}\t"
+            f"累计新增 {s.items_new} 条\t{s.url}"
+        )
+        if s.last_error:
+            click.echo(f"    连续失败 {s.consecutive_failures} 次：{s.last_error}")
+
+
+@main.command("poll-feeds", help="采集已到采集间隔的舆情订阅源")
+@click.option("--all", "everything", is_flag=True, help="不论采集间隔，采集全部已启用的订阅源")
+def poll_feeds(everything: bool) -> None:
+    _setup()
+    from pqrisk.feeds.services import due_subscriptions, poll_subscriptions
+
+    subs = due_subscriptions(everything=everything)
+    if not subs:
+        click.echo("没有到期的订阅源" if not everything else "没有已启用的订阅源")
+        return
+    with _bar("采集订阅源", total=len(subs), unit="个") as update:
+        results = poll_subscriptions(subs, progress=update)
+    for result in results:
+        click.echo(result.summary_zh)
+    failed = sum(r.failed for r in results)
+    accepted = sum(r.accepted for r in results)
+    click.echo(f"共采集 {len(results)} 个订阅源，新增 {accepted} 条，失败 {failed} 个")
+    if results and failed == len(results):
         sys.exit(1)
 
 
@@ -170,6 +237,180 @@ def load_cpsc(path: Path) -> None:
 
     result = load_cpsc_file(path)
     click.echo(result.summary_zh)
+
+
+@main.group(help="隔离区：查看被拒收的记录，更正后重新导入或不予处理")
+def quarantine() -> None:
+    pass
+
+
+@quarantine.command("list", help="列出隔离区记录，最新的在前")
+@click.option("--reason", type=click.Choice(QuarantineReason.values), help="只看此原因")
+@click.option("--open", "open_only", is_flag=True, help="只看待处理的记录")
+@click.option("--limit", default=50, show_default=True)
+def quarantine_list(reason: str | None, open_only: bool, limit: int) -> None:
+    _setup()
+    from pqrisk.intake.choices import QUARANTINE_STATE_LABELS
+    from pqrisk.intake.quarantine import dao_quarantined_items
+
+    items = dao_quarantined_items(reason=reason, open_only=open_only)
+    total = items.count()
+    for q in items[:limit]:
+        click.echo(
+            f"#{q.pk}\t{q.received_at:%Y-%m-%d %H:%M}\t{QUARANTINE_STATE_LABELS[q.state]}\t"
+            f"{q.get_reason_display()}\t{q.location}\t{q.message}"
+        )
+    click.echo(f"共 {total} 条" + (f"，仅显示最新 {limit} 条" if total > limit else ""))
+
+
+@quarantine.command("show", help="显示一条隔离区记录的原因、原始内容和可更正的记录草稿")
+@click.argument("item_id", type=int)
+@click.option("--draft", "draft_only", is_flag=True, help="只输出记录草稿（JSON），供编辑后 replay")
+def quarantine_show(item_id: int, draft_only: bool) -> None:
+    _setup()
+    from pqrisk.intake.choices import QUARANTINE_STATE_LABELS
+    from pqrisk.intake.quarantine import draft_of
+
+    item = _quarantined(item_id)
+    if not draft_only:
+        click.echo(f"#{item.pk} {QUARANTINE_STATE_LABELS[item.state]} · {item.location}")
+        click.echo(f"原因：{item.get_reason_display()}：{item.message}")
+        click.echo(f"原始内容：{item.content}")
+        click.echo("记录草稿：")
+    click.echo(draft_of(item))
+
+
+@quarantine.command("replay", help="用更正后的记录（JSON 文件）重新导入一条隔离区记录")
+@click.argument("item_id", type=int)
+@click.option(
+    "--file",
+    "path",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="更正后的记录，一个JSON对象（可由 show --draft 生成后编辑）",
+)
+@click.option("--note", default="", help="说明")
+def quarantine_replay(item_id: int, path: Path, note: str) -> None:
+    _setup()
+    import json
+
+    from pqrisk.intake.quarantine import QuarantineError, replay
+
+    item = _quarantined(item_id)
+    try:
+        fixed = json.loads(path.read_text(encoding="utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise click.ClickException(f"{path.name} 不是UTF-8编码的合法JSON：{exc}") from exc
+    try:
+        outcome = replay(item, fixed, None, note)
+    except QuarantineError as exc:
+        raise click.ClickException(exc.message_zh) from exc
+    click.echo(outcome.summary_zh)
+    if not outcome.accepted:
+        sys.exit(1)
+
+
+@quarantine.command("dismiss", help="将一条隔离区记录标记为不予处理（须说明理由）")
+@click.argument("item_id", type=int)
+@click.option("--note", required=True, help="不予处理的理由")
+def quarantine_dismiss(item_id: int, note: str) -> None:
+    _setup()
+    from pqrisk.intake.quarantine import QuarantineError, dismiss
+
+    try:
+        dismiss(_quarantined(item_id), None, note)
+    except QuarantineError as exc:
+        raise click.ClickException(exc.message_zh) from exc
+    click.echo(f"隔离记录 #{item_id} 已标记为不予处理")
+
+
+def _quarantined(item_id: int) -> QuarantinedItem:
+    from pqrisk.intake.models import QuarantinedItem
+
+    item = QuarantinedItem.objects.select_related("batch").filter(pk=item_id).first()
+    if item is None:
+        raise click.ClickException(f"未找到隔离区记录 #{item_id}")
+    return item
+
+
+@main.command("export", help="导出交换文件（pqrisk-exchange 格式，见 docs/exchange.md）")
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="输出文件（.json 或 .jsonl）",
+)
+@click.option(
+    "--source", "sources", multiple=True, type=click.Choice(SOURCE_KINDS), help="可多次指定"
+)
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="起始日期（含），如 2026-01-01")
+@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="截止日期（含）")
+@click.option(
+    "--by",
+    type=click.Choice(["occurred", "received"]),
+    default="occurred",
+    show_default=True,
+    help="日期范围按发生日期（occurred）或接收日期（received）",
+)
+@click.option("--district", help="区划代码或区名，如 310115 或 浦东新区")
+@click.option("--format", "fmt", type=click.Choice(["json", "jsonl"]), help="默认按 --out 的扩展名")
+def export_cmd(
+    out: Path,
+    sources: tuple[str, ...],
+    since: datetime | None,
+    until: datetime | None,
+    by: str,
+    district: str | None,
+    fmt: str | None,
+) -> None:
+    _setup()
+    from pqrisk.exchange.format import ExportFilters, InvalidFilters
+    from pqrisk.exchange.services import start_export
+
+    suffix = out.suffix.lower()
+    fmt = fmt or ("json" if suffix == ".json" else "jsonl")
+    if suffix not in ({".json"} if fmt == "json" else {".jsonl", ".ndjson"}):
+        raise click.ClickException(f"--format {fmt} 的文件名应以 .{fmt} 结尾：{out.name}")
+    filters = ExportFilters(
+        sources=sources,
+        since=since.date() if since else None,
+        until=until.date() if until else None,
+        date_field=by,
+        district=district,
+    )
+    try:
+        export = start_export(filters, fmt=fmt, actor_label="命令行")
+    except InvalidFilters as exc:
+        raise click.ClickException(exc.message_zh) from exc
+    # Written beside the target and renamed when complete: a cut-off file never looks whole.
+    part = out.with_name(out.name + ".part")
+    with (
+        _bar(f"导出 {out.name}", total=export.count) as update,
+        part.open("w", encoding="utf-8") as fh,
+    ):
+        export.write_to(fh, update)
+    part.replace(out)
+    click.echo(f"已导出 {export.count} 条记录到 {out}（导出编号 {export.export_id}）")
+
+
+@main.command("import-exchange", help="导入其他部门或消费者组织的交换文件（pqrisk-exchange 格式）")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def import_exchange_cmd(path: Path) -> None:
+    _setup()
+    from pqrisk.exchange.services import import_exchange
+
+    if not path.exists():
+        raise click.ClickException(f"文件不存在：{path}")
+    with _bar(f"导入 {path.name}") as update:
+        result = import_exchange(path, progress=update)
+    click.echo(result.summary_zh)
+    if result.rejected is not None:
+        sys.exit(1)
+    if result.ingest.quarantined:
+        batch = result.ingest.batch_id
+        click.echo(f"被隔离的记录已保存在隔离区（批次 {batch}），可在“隔离区”页面查看原因。")
+    if result.ingest.accepted == 0 and result.ingest.quarantined > 0:
+        sys.exit(1)
 
 
 @main.command("run-pipeline", help="筛查、评估、提出预警建议并检查处置时限")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from operator import mul
 
 # GB 32100-2015 code alphabet: digits and capital letters without I, O, S, V, Z.
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -58,7 +59,11 @@ def check_character(first17: str) -> str:
     """Return the GB 32100-2015 check character for the first 17 characters."""
     if len(first17) != 17 or any(ch not in _VALUE for ch in first17):
         raise ValueError(f"need 17 characters of the USCC alphabet, got {first17!r}")
-    total = sum(_VALUE[ch] * w for ch, w in zip(first17, WEIGHTS, strict=True))
+    return _check(first17)
+
+
+def _check(first17: str) -> str:
+    total = sum(map(mul, map(_VALUE.__getitem__, first17), WEIGHTS))
     return ALPHABET[(31 - total % 31) % 31]
 
 
@@ -75,7 +80,8 @@ def normalize(code: str) -> str:
 
 def parse_uscc(raw: str) -> USCC:
     """Validate ``raw`` and return it normalised, or raise InvalidUSCC with a reason."""
-    code = normalize(raw or "")
+    # Most codes arrive clean: skip the character-by-character normalisation for them.
+    code = raw if len(raw or "") == 18 and _PATTERN.match(raw) else normalize(raw or "")
     if len(code) != 18:
         raise InvalidUSCC(
             code,
@@ -94,7 +100,7 @@ def parse_uscc(raw: str) -> USCC:
             f"统一社会信用代码首位登记管理部门码无效：{code[0]}",
             f"unknown registration authority code {code[0]!r}",
         )
-    expected = check_character(code[:17])
+    expected = _check(code[:17])  # the pattern above admits only the code alphabet
     if code[17] != expected:
         raise InvalidUSCC(
             code,

@@ -15,8 +15,18 @@ class RawItemAdmin(admin.ModelAdmin):
 
 @admin.register(QuarantinedItem)
 class QuarantinedItemAdmin(admin.ModelAdmin):
-    list_display = ("received_at", "reason", "location", "message", "resolved")
-    list_filter = ("reason", "resolved")
+    list_display = ("received_at", "reason", "location", "message", "resolution")
+    list_filter = ("reason", "resolution")
+    # Resolved through pqrisk.intake.quarantine only, so that every resolution is audited.
+    readonly_fields = (
+        "parsed",
+        "resolved",
+        "resolution",
+        "resolved_by",
+        "resolved_at",
+        "resolution_note",
+        "replayed_item",
+    )
 
 
 @admin.register(IngestBatch)

@@ -24,3 +24,21 @@ class QuarantineReason(models.TextChoices):
     UNKNOWN_SOURCE = "unknown_source", "来源类型无法识别"
     TOO_LARGE = "too_large", "内容超长"
     INVALID_VALUE = "invalid_value", "字段取值无效"
+
+
+class QuarantineResolution(models.TextChoices):
+    """What became of a quarantined record; an open one has none yet."""
+
+    REPLAYED = "replayed", "已重新导入"
+    DISMISSED = "dismissed", "不予处理"
+
+
+# The audit state of a quarantined record not yet resolved ("open" is a disposal task's state).
+QUARANTINE_OPEN = "quarantined"
+QUARANTINE_STATE_LABELS = {QUARANTINE_OPEN: "待处理", **dict(QuarantineResolution.choices)}
+# Audit actions on quarantined records, as users read them.
+QUARANTINE_ACTION_LABELS = {
+    "quarantine_replay": "更正后重新导入",
+    "quarantine_replay_rejected": "重新导入未通过",
+    "quarantine_dismiss": "不予处理",
+}

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from .choices import QuarantineReason, SourceKind
+from .choices import QUARANTINE_OPEN, QuarantineReason, QuarantineResolution, SourceKind
 
 
 class IngestBatch(models.Model):
@@ -104,11 +104,48 @@ class QuarantinedItem(models.Model):
     content = models.TextField("原始内容")
     reason = models.CharField("原因", max_length=30, choices=QuarantineReason.choices)
     message = models.CharField("说明", max_length=500)
+    # The object as parsed when parsing succeeded but validation failed (a CSV row under its
+    # canonical keys): the draft a person corrects before replaying. None when unparseable.
+    parsed = models.JSONField("解析结果", null=True, blank=True)
+    # Kept with ``resolution`` (the constraint below) so filters stay a plain boolean.
     resolved = models.BooleanField("已处理", default=False)
+    resolution = models.CharField(
+        "处理结果", max_length=20, choices=QuarantineResolution.choices, blank=True
+    )
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="处理人",
+    )
+    resolved_at = models.DateTimeField("处理时间", null=True, blank=True)
+    resolution_note = models.CharField("处理说明", max_length=500, blank=True)
+    replayed_item = models.ForeignKey(
+        RawItem,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="replayed_from",
+        verbose_name="重新导入的原始信息",
+    )
 
     class Meta:
         ordering = ["-received_at", "-id"]
         verbose_name = verbose_name_plural = "隔离区记录"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(resolved=False, resolution="")
+                | models.Q(resolved=True, resolution__in=QuarantineResolution.values),
+                name="quarantineditem_resolved_matches_resolution",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_reason_display()}：{self.location}"
+
+    @property
+    def state(self) -> str:
+        """The audit state: ``quarantined`` while open, else the resolution."""
+        return self.resolution or QUARANTINE_OPEN

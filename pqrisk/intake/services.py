@@ -9,22 +9,30 @@ person to decide.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from django.db import connection, transaction
+import orjson
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from pqrisk.audit.services import record as audit
 from pqrisk.reference.models import District
 from pqrisk.sources.readers import Entry, read_path
-from pqrisk.sources.records import Record, RecordRejected, validate_record
+from pqrisk.sources.records import (
+    MAX_RECORD_BYTES,
+    Record,
+    RecordRejected,
+    json_bytes,
+    json_text,
+    validate_record,
+    without_nul,
+)
 
 from .models import IngestBatch, QuarantinedItem, RawItem
 
@@ -65,12 +73,25 @@ def district_resolver() -> Callable[[str], str | None]:
 
 
 def payload_hash(payload: dict[str, Any]) -> str:
-    return hashlib.sha256(_canonical_json(payload).encode()).hexdigest()
+    return hashlib.sha256(canonical_json(payload)).hexdigest()
 
 
-def _canonical_json(payload: dict[str, Any]) -> str:
-    """The one serialisation of a payload: hashed, and stored as the raw item's JSON."""
-    return json.dumps(payload, ensure_ascii=False, sort_keys=True, default=str)
+def canonical_json(payload: dict[str, Any]) -> bytes:
+    """The one serialisation of a payload: hashed, and stored as the raw item's JSON.
+
+    Raises RecordRejected for a lone surrogate (a JSON \\udc80 escape), which no database
+    stores as text.
+    """
+    data = json_bytes(payload, sort_keys=True)
+    try:
+        data.decode()
+    except UnicodeDecodeError as exc:
+        raise RecordRejected(
+            "encoding",
+            "记录含有无效的Unicode字符（孤立的代理项），无法保存",
+            f"unpaired surrogate in record: {exc}",
+        ) from exc
+    return data
 
 
 def _chunks(entries: Iterable[Entry], size: int) -> Iterator[list[Entry]]:
@@ -100,6 +121,7 @@ def ingest_entries(
         station=station,
     )
     resolve = district_resolver()
+    statistics = _TableStatistics(RawItem._meta.db_table)
     reasons: dict[str, int] = {}
     accepted = duplicates = quarantined = 0
     label = source_label[:200]
@@ -111,46 +133,28 @@ def ingest_entries(
                 if isinstance(entry.value, RecordRejected):
                     raise entry.value
                 rec = validate_record(entry.value, resolve, default_source)
-                canonical = _canonical_json(rec.as_payload())
-                try:
-                    digest = hashlib.sha256(canonical.encode()).hexdigest()
-                except UnicodeEncodeError as exc:  # a lone surrogate (JSON \udc80 escape)
-                    raise RecordRejected(
-                        "encoding",
-                        "记录含有无效的Unicode字符（孤立的代理项），无法保存",
-                        f"unpaired surrogate in record: {exc}",
-                    ) from exc
+                data = canonical_json(rec.as_payload())
+                canonical, digest = data.decode(), hashlib.sha256(data).hexdigest()
             except RecordRejected as exc:
                 bad.append(_quarantine(batch, entry, exc, default_source))
                 continue
             good.append((entry, rec, canonical, digest))
-        new_rows: list[tuple[str, str, str, str]] = []
-        with transaction.atomic():
-            seen = _stored_hashes({(rec.source, rec.external_id) for _, rec, _, _ in good})
-            for entry, rec, canonical, digest in good:
-                key = (rec.source, rec.external_id)
-                if key in seen:
-                    if seen[key] == digest:
-                        duplicates += 1
-                    else:
-                        bad.append(
-                            _quarantine(
-                                batch,
-                                entry,
-                                RecordRejected(
-                                    "invalid_value",
-                                    f"编号 {rec.external_id} 已存在且内容不同，"
-                                    "请核实后更正编号或人工处理",
-                                    f"external_id {rec.external_id} reused with different content",
-                                ),
-                                rec.source,
-                            )
-                        )
-                    continue
-                seen[key] = digest
-                new_rows.append((rec.source, rec.external_id, canonical, digest))
-            _insert_raw_items(new_rows, label=label, batch=batch, station=station)
-            QuarantinedItem.objects.bulk_create(bad, batch_size=500)
+        # A concurrent ingest of the same records can commit between our check and our
+        # insert; the unique constraint then refuses the chunk and it is checked again.
+        for attempt in range(3):
+            try:
+                with transaction.atomic():
+                    new_rows, repeats, clashes = _split_stored(good, batch)
+                    _insert_raw_items(new_rows, label=label, batch=batch, station=station)
+                    QuarantinedItem.objects.bulk_create(bad + clashes, batch_size=500)
+                break
+            except IntegrityError:
+                if attempt == 2:
+                    raise
+                log.info("ingest %s: chunk raced a concurrent ingest; checking again", label)
+        bad += clashes
+        duplicates += repeats
+        statistics.inserted(len(new_rows))
         accepted += len(new_rows)
         quarantined += len(bad)
         for q in bad:
@@ -186,12 +190,87 @@ def ingest_entries(
     return IngestResult(batch.pk, accepted, duplicates, quarantined, reasons)
 
 
+class _TableStatistics:
+    """Keep PostgreSQL's row estimate of a table honest during a bulk load.
+
+    The planner's statistics lag a fast load until autovacuum gets round to them; with a
+    table estimated near empty, the (source, id) lookups scan every row of the source kind
+    instead of using the unique index, and each chunk then costs more than the last. So the
+    table is analysed whenever this load has grown it by half of what the planner knows.
+    """
+
+    def __init__(self, table: str) -> None:
+        self.table = table
+        self.enabled = connection.vendor == "postgresql"
+        self.known = self._estimate() if self.enabled else 0
+        self.pending = 0
+
+    def _estimate(self) -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT reltuples FROM pg_class WHERE relname = %s", [self.table])
+            row = cursor.fetchone()
+        return max(int(row[0]), 0) if row else 0
+
+    def inserted(self, rows: int) -> None:
+        if not self.enabled:
+            return
+        self.pending += rows
+        if self.pending >= max(CHUNK, self.known // 2):
+            with connection.cursor() as cursor:
+                cursor.execute(f"ANALYZE {connection.ops.quote_name(self.table)}")
+            self.known = self._estimate()
+            self.pending = 0
+
+
+def _split_stored(
+    good: list[tuple[Entry, Record, str, str]], batch: IngestBatch
+) -> tuple[list[tuple[str, str, str, str]], int, list[QuarantinedItem]]:
+    """New rows to insert, the number of repeats, and id clashes to quarantine.
+
+    A record whose (source, id) is stored with the same content is a repeat submission; with
+    different content it is an id clash a person must settle. Repeats within the chunk count
+    the same way as repeats of stored records.
+    """
+    seen = _stored_hashes({(rec.source, rec.external_id) for _, rec, _, _ in good})
+    new_rows: list[tuple[str, str, str, str]] = []
+    clashes: list[QuarantinedItem] = []
+    repeats = 0
+    for entry, rec, canonical, digest in good:
+        key = (rec.source, rec.external_id)
+        stored = seen.get(key)
+        if stored is None:
+            seen[key] = digest
+            new_rows.append((rec.source, rec.external_id, canonical, digest))
+        elif stored == digest:
+            repeats += 1
+        else:
+            clash = RecordRejected(
+                "invalid_value",
+                f"编号 {rec.external_id} 已存在且内容不同，请核实后更正编号或人工处理",
+                f"external_id {rec.external_id} reused with different content",
+            )
+            clashes.append(_quarantine(batch, entry, clash, rec.source))
+    return new_rows, repeats, clashes
+
+
 def _stored_hashes(keys: set[tuple[str, str]]) -> dict[tuple[str, str], str]:
     """Payload hashes of the stored raw items among ``keys``: one query per source kind."""
     seen: dict[tuple[str, str], str] = {}
     by_kind: dict[str, list[str]] = {}
     for kind, ext_id in keys:
         by_kind.setdefault(kind, []).append(ext_id)
+    if connection.vendor == "postgresql":
+        # One array parameter instead of thousands of placeholders.
+        sql = (
+            f"SELECT external_id, payload_hash FROM {RawItem._meta.db_table} "
+            "WHERE source_kind = %s AND external_id = ANY(%s)"
+        )
+        with connection.cursor() as cursor:
+            for kind, ids in by_kind.items():
+                cursor.execute(sql, [kind, ids])
+                for ext_id, digest in cursor.fetchall():
+                    seen[(kind, ext_id)] = digest
+        return seen
     for kind, ids in by_kind.items():
         for start in range(0, len(ids), IN_BATCH):
             rows = RawItem.objects.filter(
@@ -215,34 +294,41 @@ def _insert_raw_items(
         return
     meta = RawItem._meta
     column = {f.name: str(f.column) for f in meta.concrete_fields}
-    columns = [
-        column[name]
-        for name in (
-            "source_kind",
-            "external_id",
-            "payload",
-            "payload_hash",
-            "source_name",
-            "batch",
-            "station",
-            "received_at",
-        )
-    ]
-    payload_value = "%s::jsonb" if connection.vendor == "postgresql" else "%s"
-    row_sql = "(" + ", ".join(["%s", "%s", payload_value] + ["%s"] * 5) + ")"
-    head = (
-        f"INSERT INTO {connection.ops.quote_name(meta.db_table)} "
-        f"({', '.join(connection.ops.quote_name(c) for c in columns)}) VALUES "
+    names = (
+        "source_kind",
+        "external_id",
+        "payload",
+        "payload_hash",
+        "source_name",
+        "batch",
+        "station",
+        "received_at",
     )
-    per_statement = min(INSERT_ROWS, (connection.features.max_query_params or 32_000) // 8)
-    received = connection.ops.adapt_datetimefield_value(timezone.now())
+    table = connection.ops.quote_name(meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(column[n]) for n in names)
+    received = timezone.now()
     tail = (label, batch.pk, getattr(station, "pk", None), received)
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # COPY: the rows stream in PostgreSQL's own format, no SQL text to build or parse.
+            # The driver's cursor bypasses Django's error translation: restore it, so a unique
+            # violation is an IntegrityError here too.
+            with (
+                connection.wrap_database_errors,
+                cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
+            ):
+                for row in rows:
+                    copy.write_row((*row, *tail))
+            return
+        row_sql = "(" + ", ".join(["%s"] * len(names)) + ")"
+        head = f"INSERT INTO {table} ({columns}) VALUES "
+        per_statement = min(INSERT_ROWS, (connection.features.max_query_params or 32_000) // 8)
+        values = (*tail[:3], connection.ops.adapt_datetimefield_value(received))
         for start in range(0, len(rows), per_statement):
             part = rows[start : start + per_statement]
             cursor.execute(
                 head + ", ".join([row_sql] * len(part)),
-                [value for row in part for value in (*row, *tail)],
+                [value for row in part for value in (*row, *values)],
             )
 
 
@@ -262,7 +348,28 @@ def _quarantine(
         content=content,
         reason=exc.reason,
         message=exc.message_zh[:500],
+        parsed=parsed_of(entry),
     )
+
+
+def parsed_of(entry: Entry) -> dict[str, Any] | None:
+    """The object an entry was parsed into, as JSON that any database stores; else None.
+
+    Called where intake builds a quarantined item, so that a person can later correct the
+    parsed record instead of retyping it. NUL is dropped (PostgreSQL stores none) and values
+    JSON lacks (dates of an Excel cell) become text; an object with unpaired surrogates or
+    beyond the record size limit is not kept (the raw content still is).
+    """
+    if not isinstance(entry.value, Mapping):
+        return None
+    data = json_bytes(without_nul(entry.value))
+    if len(data) > MAX_RECORD_BYTES:
+        return None
+    try:
+        value: dict[str, Any] = orjson.loads(data)  # refuses lone surrogates
+    except orjson.JSONDecodeError:
+        return None
+    return value
 
 
 def ingest_file(
@@ -294,7 +401,7 @@ def ingest_objects(
     entries = (
         Entry(
             f"{source_label}#{i}",
-            json.dumps(o, ensure_ascii=False, default=str)[:200_000],
+            json_text(o)[:200_000],
             o,
         )
         for i, o in enumerate(objects, start=1)
@@ -317,7 +424,7 @@ def load_cpsc_file(path: Path) -> IngestResult:
                     RecordRejected("malformed", f"CPSC召回记录无法解析：{value}", str(value)),
                 )
             else:
-                yield Entry(f"{path.name}:{number}", json.dumps(value, ensure_ascii=False), value)
+                yield Entry(f"{path.name}:{number}", json_text(value), value)
 
     return ingest_entries(entries(), source_label=path.name, default_source="foreign_recall")
 

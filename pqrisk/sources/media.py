@@ -9,6 +9,7 @@ readers with the headers in docs/sources.md.
 from __future__ import annotations
 
 import hashlib
+import json
 import time
 from datetime import UTC, datetime
 from typing import Any
@@ -19,9 +20,12 @@ import feedparser
 
 from pqrisk.core.text.normalize import strip_html
 
+from .readers import Entry, decode_bytes
 from .records import MAX_EXTERNAL_ID, RecordRejected
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+# How much of a payload that is not a feed the quarantine keeps (an HTML error page, say).
+QUARANTINE_BYTES = 100_000
 
 
 def parse_feed(data: bytes, feed_url: str) -> list[dict[str, Any]]:
@@ -38,6 +42,28 @@ def parse_feed(data: bytes, feed_url: str) -> list[dict[str, Any]]:
         )
     site = _clean(parsed.feed.get("title", "")) or urlsplit(feed_url).hostname or feed_url
     return [_record(entry, site, feed_url) for entry in parsed.entries]
+
+
+def feed_entries(data: bytes, feed_url: str, location: str) -> list[Entry]:
+    """The feed as entries for ingest: one per item, or, if ``data`` is not a feed, a single
+    rejected entry holding the start of the payload so that the quarantine keeps it."""
+    try:
+        records = parse_feed(data, feed_url)
+    except RecordRejected as exc:
+        return [Entry(location, _readable(data[:QUARANTINE_BYTES]), exc)]
+    return [
+        Entry(f"{location}#{i}", json.dumps(r, ensure_ascii=False), r)
+        for i, r in enumerate(records, start=1)
+    ]
+
+
+def _readable(data: bytes) -> str:
+    """Text in whatever encoding it is in (an error page in GBK stays legible); bytes that
+    fit none are shown as \\xNN rather than dropped."""
+    try:
+        return decode_bytes(data)
+    except RecordRejected:
+        return data.decode("utf-8", "backslashreplace")
 
 
 def _record(entry: Any, site: str, feed_url: str) -> dict[str, Any]:

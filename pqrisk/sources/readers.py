@@ -11,7 +11,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
@@ -19,7 +19,7 @@ from typing import Any, BinaryIO, TextIO
 
 from charset_normalizer import from_bytes
 
-from .records import RecordRejected
+from .records import RecordRejected, json_text
 
 MAX_FILE_BYTES = 200 * 1024 * 1024
 MAX_LINE_BYTES = 1024 * 1024
@@ -192,14 +192,27 @@ def _detect_past_ascii(raw: BinaryIO) -> str | None:
 _NON_ASCII = re.compile(b"[\\x80-\\xff]")
 
 
-def _canonical_row(row: dict[str, Any]) -> dict[str, Any]:
+def _header_names(keys: Iterable[Any]) -> dict[Any, tuple[str, str | None]]:
+    """For each column header: its stripped name and the canonical key it maps to, if any."""
+    names: dict[Any, tuple[str, str | None]] = {}
+    for key in keys:
+        if key is not None:
+            name = str(key).strip()
+            names[key] = (name, HEADER_ALIASES.get(name, name if name in _CANONICAL else None))
+    return names
+
+
+def _canonical_row(
+    row: dict[str, Any], headers: dict[Any, tuple[str, str | None]] | None = None
+) -> dict[str, Any]:
+    """A row keyed by column header as a record: known headers to keys, the rest details."""
+    headers = headers if headers is not None else _header_names(row)
     out: dict[str, Any] = {}
     details: dict[str, Any] = {}
     for key, value in row.items():
         if key is None:
             continue
-        name = str(key).strip()
-        canonical = HEADER_ALIASES.get(name, name if name in _CANONICAL else None)
+        name, canonical = headers.get(key) or _header_names([key])[key]
         if isinstance(value, str):
             value = value.strip()
         if canonical:
@@ -293,7 +306,7 @@ def read_json(text: str, name: str) -> Iterator[Entry]:
         return
     del data, text
     for index, item in enumerate(items, start=1):
-        yield Entry(f"{name}#{index}", json.dumps(item, ensure_ascii=False, default=str), item)
+        yield Entry(f"{name}#{index}", json_text(item), item)
 
 
 def read_csv(source: str | TextIO, name: str, encoding: str = "utf-8") -> Iterator[Entry]:
@@ -324,6 +337,7 @@ def read_csv(source: str | TextIO, name: str, encoding: str = "utf-8") -> Iterat
     if any(_has_bad_bytes(f) for f in fieldnames):
         yield _encoding_error(f"{name}:1", ",".join(fieldnames), encoding)
         return
+    headers = _header_names(fieldnames)
     while True:
         try:
             row = next(reader)
@@ -343,7 +357,7 @@ def read_csv(source: str | TextIO, name: str, encoding: str = "utf-8") -> Iterat
             )
             return
         where = f"{name}:{reader.line_num}"
-        raw = json.dumps(row, ensure_ascii=False)
+        raw = json_text(row)
         if _has_bad_bytes(raw):
             yield _encoding_error(where, raw, encoding)
             continue
@@ -358,7 +372,7 @@ def read_csv(source: str | TextIO, name: str, encoding: str = "utf-8") -> Iterat
                 ),
             )
             continue
-        yield Entry(where, raw, _canonical_row(row))
+        yield Entry(where, raw, _canonical_row(row, headers))
 
 
 def read_xlsx(path: Path) -> Iterator[Entry]:
@@ -386,7 +400,7 @@ def read_xlsx(path: Path) -> Iterator[Entry]:
         if values is None or all(v in (None, "") for v in values):
             continue
         row = {n: v for n, v in zip(names, values, strict=False) if n}
-        raw = json.dumps(row, ensure_ascii=False, default=str)
+        raw = json_text(row)
         yield Entry(f"{path.name}:{number}", raw, _canonical_row(row))
     book.close()
 

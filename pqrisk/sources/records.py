@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+import orjson
+
 from pqrisk.core.uscc import InvalidUSCC, parse_uscc
 
 SOURCE_KINDS = (
@@ -105,6 +107,30 @@ def without_nul(value: Any) -> Any:
     return value
 
 
+def json_bytes(obj: Any, *, sort_keys: bool = False) -> bytes:
+    """Compact UTF-8 JSON of ``obj`` (dates ISO, other unknown types as ``str``).
+
+    orjson does the work; what it refuses (integers beyond 64 bits, lone surrogates) goes
+    through the standard library, which keeps surrogates as escapes for the caller to find.
+    """
+    try:
+        return orjson.dumps(
+            obj,
+            default=str,
+            option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS if sort_keys else 0,
+        )
+    except orjson.JSONEncodeError:
+        text = json.dumps(
+            obj, ensure_ascii=False, default=str, sort_keys=sort_keys, separators=(",", ":")
+        )
+        return text.encode("utf-8", "surrogatepass")
+
+
+def json_text(obj: Any) -> str:
+    """``json_bytes`` as text, for keeping a raw entry readable."""
+    return json_bytes(obj).decode("utf-8", "surrogatepass")
+
+
 def _text(value: Any) -> str:
     if value is None:
         return ""
@@ -160,8 +186,11 @@ def validate_record(
         raise RecordRejected(
             "malformed", "每条记录应为一个JSON对象（键值对）", "record is not a JSON object"
         )
-    obj = without_nul(obj)
-    size = len(json.dumps(obj, ensure_ascii=False, default=str).encode())
+    dumped = json_bytes(obj)
+    if b"\\u0000" in dumped:  # JSON writes NUL as \u0000; rare, so strip only when present
+        obj = without_nul(obj)
+        dumped = json_bytes(obj)
+    size = len(dumped)
     if size > MAX_RECORD_BYTES:
         raise RecordRejected(
             "too_large",

@@ -5,6 +5,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 
 from .choices import StationKind, StationStatus
@@ -55,6 +56,14 @@ class MonitoringStation(models.Model):
         help_text="超过该时长没有报送即视为超期未报送",
     )
     daily_quota = models.PositiveIntegerField("每日报送上限（条）", default=DEFAULT_DAILY_QUOTA)
+    # Empty means the platform's limit (services.RATE_LIMIT_PER_MINUTE), which may change.
+    rate_limit_per_minute = models.PositiveIntegerField(
+        "每分钟调用上限（次）",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text="为空则按平台默认上限",
+    )
     allowed_sources = models.JSONField(
         "可报送的信息类型",
         default=list,

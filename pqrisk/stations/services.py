@@ -9,6 +9,7 @@ per-minute rate limit, and its records may only claim the source kinds it is all
 from __future__ import annotations
 
 import json
+import math
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -30,7 +31,7 @@ from pqrisk.intake.choices import SourceKind
 from pqrisk.intake.models import IngestBatch, RawItem
 from pqrisk.intake.services import IngestResult, ingest_entries
 from pqrisk.screening.choices import RiskInfoStatus
-from pqrisk.sources.readers import Entry
+from pqrisk.sources.readers import Entry, detect_encoding
 from pqrisk.sources.records import RecordRejected
 
 from . import quality
@@ -45,12 +46,14 @@ CONFIRMED_STATES = (RiskInfoStatus.ASSESSED, RiskInfoStatus.WARNED)
 
 
 class StationRefused(Exception):
-    """A station's call that is not admitted; ``status`` is the HTTP status to answer."""
+    """A station's call that is not admitted; ``status`` is the HTTP status to answer and
+    ``retry_after`` the seconds until trying again makes sense (the Retry-After of a 429)."""
 
-    def __init__(self, status: int, message_zh: str) -> None:
+    def __init__(self, status: int, message_zh: str, retry_after: int | None = None) -> None:
         super().__init__(message_zh)
         self.status = status
         self.message_zh = message_zh
+        self.retry_after = retry_after
 
 
 def _require_manager(user: Any) -> None:
@@ -78,6 +81,7 @@ def register_station(
     expected_interval_hours: int = DEFAULT_INTERVAL_HOURS,
     daily_quota: int = DEFAULT_DAILY_QUOTA,
     allowed_sources: Sequence[str] = (),
+    rate_limit_per_minute: int | None = None,
 ) -> tuple[MonitoringStation, str]:
     """Register a station and issue its first token; return both (the token only this once)."""
     _require_manager(user)
@@ -94,6 +98,7 @@ def register_station(
         expected_interval_hours=expected_interval_hours,
         daily_quota=daily_quota,
         allowed_sources=list(allowed_sources),
+        rate_limit_per_minute=rate_limit_per_minute,
         registered_by=user if getattr(user, "is_authenticated", False) else None,
     )
     token = station.issue_token()
@@ -184,6 +189,11 @@ def records_today(station: MonitoringStation, now: datetime | None = None) -> in
     return int(total or 0)
 
 
+def rate_limit(station: MonitoringStation) -> int:
+    """Calls a minute the station may make: its own limit, else the platform's."""
+    return station.rate_limit_per_minute or RATE_LIMIT_PER_MINUTE
+
+
 def _check_rate(station: MonitoringStation, now: datetime) -> None:
     key = f"pqrisk:station-calls:{station.pk}:{int(now.timestamp() // 60)}"
     cache.add(key, 0, timeout=120)
@@ -192,9 +202,14 @@ def _check_rate(station: MonitoringStation, now: datetime) -> None:
     except ValueError:  # expired between add and incr
         cache.set(key, 1, timeout=120)
         calls = 1
-    if calls > RATE_LIMIT_PER_MINUTE:
+    limit = rate_limit(station)
+    if calls > limit:
+        # The window is the calendar minute: the next one starts this many seconds from now.
+        retry_after = 60 - int(now.timestamp()) % 60
         raise StationRefused(
-            429, f"调用过于频繁：每个监测站每分钟最多调用{RATE_LIMIT_PER_MINUTE}次，请一分钟后再试"
+            429,
+            f"调用过于频繁：本监测站每分钟最多调用{limit}次，请{retry_after}秒后再试",
+            retry_after,
         )
 
 
@@ -213,6 +228,7 @@ def _check_quota(station: MonitoringStation, count: int, now: datetime) -> None:
             429,
             f"超出每日报送上限：每日最多{station.daily_quota}条，今日已报送{used}条，"
             f"本次{count}条未接收；额度于{reset:%Y-%m-%d %H:%M}（北京时间）重置",
+            max(1, math.ceil((reset - now).total_seconds())),
         )
 
 
@@ -241,6 +257,105 @@ def _station_entries(station: MonitoringStation, records: Iterable[Any]) -> Iter
                 elif isinstance(details := r.get("details") or {}, dict):
                     value["details"] = {**details, "reported_source": claimed}
         yield Entry(f"{label}#{i}", raw, value)
+
+
+def read_station_body(
+    station: MonitoringStation, raw: bytes, now: datetime | None = None
+) -> list[Any]:
+    """The records of a station's call, from its body: UTF-8 JSON ``{"records": [...]}``.
+
+    A body that cannot be read is not thrown away: it is kept whole in quarantine in a batch
+    of the station (reason "encoding" for bytes that are not UTF-8, "malformed" for anything
+    else) and the call is refused with 400 naming that batch. It counts against the daily
+    quota as one record, so a quota already used up refuses it (429) and keeps nothing."""
+    try:
+        return _records_from_body(raw)
+    except RecordRejected as exc:
+        rejected = exc
+    now = now or timezone.now()
+    text, decoded_as = _body_text(raw)
+    label = f"监测站：{station.name}"
+    with transaction.atomic():
+        station = MonitoringStation.objects.select_for_update().get(pk=station.pk)
+        _check_quota(station, 1, now)
+        result = ingest_entries(
+            [Entry(f"{label}（请求体）", text, rejected)],
+            source_label=label,
+            default_source=SourceKind.STATION,
+            station=station,
+        )
+    kept = f"原始内容已按{decoded_as}解码保存在隔离区" if decoded_as else "原始内容已保存在隔离区"
+    raise StationRefused(
+        400, f"{rejected.message_zh}。{kept}（批次 {result.batch_id}），请更正后重新报送"
+    )
+
+
+def _records_from_body(raw: bytes) -> list[Any]:
+    try:
+        # JSON is UTF-8 (RFC 8259); a byte-order mark is tolerated, as many Windows tools add one.
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        guess = _guess_encoding(raw)
+        raise RecordRejected(
+            "encoding",
+            f"请求体不是有效的UTF-8编码（第{exc.start + 1}字节起无法解码"
+            + (f"，疑似{guess}编码" if guess else "")
+            + "），请以UTF-8编码提交JSON",
+            f"body is not UTF-8 at byte {exc.start}",
+        ) from None
+    try:
+        body = json.loads(text, parse_constant=_no_constant)
+    except ValueError as exc:
+        where = (
+            f"（第{exc.lineno}行第{exc.colno}列附近）"
+            if isinstance(exc, json.JSONDecodeError)
+            else ""
+        )
+        raise RecordRejected(
+            "malformed",
+            f"请求体不是有效的JSON{where}，请检查括号、引号和逗号",
+            f"body is not JSON: {exc}",
+        ) from None
+    if not isinstance(body, dict) or not isinstance(body.get("records"), list):
+        raise RecordRejected(
+            "malformed",
+            '请求体应为JSON对象，其中 "records" 为记录数组，例如 {"records": [{…}, {…}]}',
+            "body is not an object with a records array",
+        )
+    return body["records"]
+
+
+def _no_constant(name: str) -> Any:
+    # NaN and Infinity are not JSON, and PostgreSQL's jsonb refuses them.
+    raise ValueError(f"{name} is not JSON")
+
+
+def _guess_encoding(raw: bytes) -> str:
+    """The encoding the body looks like, in the words users know (GBK rather than gb18030)."""
+    try:
+        encoding = detect_encoding(raw[:65536], complete=len(raw) <= 65536)
+    except RecordRejected:
+        return ""
+    if encoding.lower().replace("-", "") in ("gb18030", "gbk", "gb2312"):
+        return "GBK/GB18030"
+    return encoding.upper() if encoding.lower() not in ("utf8", "utf-8", "utf-8-sig") else ""
+
+
+def _body_text(raw: bytes) -> tuple[str, str]:
+    """The body as text for the quarantine, and the encoding used if not UTF-8. Decoded
+    strictly in the encoding it seems to be in, it stays readable and its bytes recoverable;
+    if none fits, bytes that are not UTF-8 are written \\xNN."""
+    try:
+        return raw.decode("utf-8-sig"), ""
+    except UnicodeDecodeError:
+        pass
+    guess = _guess_encoding(raw)
+    if guess:
+        try:
+            return raw.decode("gb18030" if guess.startswith("GBK") else guess), guess
+        except (UnicodeDecodeError, LookupError):
+            pass
+    return raw.decode("utf-8", "backslashreplace"), ""
 
 
 def receive_station_report(

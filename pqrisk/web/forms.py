@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -10,11 +11,19 @@ from django.db.models import Q, QuerySet
 
 from pqrisk.assessment.choices import RISK_LEVEL_CHOICES, AssessmentMethod
 from pqrisk.disposal.choices import DISPOSAL_STATE_CHOICES
-from pqrisk.intake.choices import QuarantineReason, SourceKind
+from pqrisk.intake.choices import (
+    QUARANTINE_OPEN,
+    QUARANTINE_STATE_LABELS,
+    QuarantineReason,
+    SourceKind,
+)
 from pqrisk.reference.models import District
 from pqrisk.screening.choices import RiskInfoStatus
 from pqrisk.sources.readers import MAX_FILE_BYTES
+from pqrisk.sources.records import MAX_RECORD_BYTES
 from pqrisk.stations.choices import StationKind, StationStatus
+from pqrisk.stations.models import DEFAULT_DAILY_QUOTA, DEFAULT_INTERVAL_HOURS, MonitoringStation
+from pqrisk.stations.services import RATE_LIMIT_PER_MINUTE
 from pqrisk.warnings.choices import WARNING_LEVEL_CHOICES, WARNING_STATE_CHOICES
 
 ANY = [("", "全部")]
@@ -118,21 +127,67 @@ class StationFilter(FilterForm):
     status = forms.ChoiceField(label="状态", choices=ANY + StationStatus.choices, required=False)
 
 
+class StationForm(PlainForm):
+    """Register a monitoring station (登记监测站); the service issues its first token."""
+
+    name = forms.CharField(
+        label="名称", max_length=200, help_text="报送单位及监测站名称，如“仁济医院伤害监测点”"
+    )
+    kind = forms.ChoiceField(label="类型", choices=StationKind.choices)
+    contact = forms.CharField(label="联系人及电话", max_length=200)
+    district = forms.ModelChoiceField(
+        label="所在区", queryset=District.objects.all(), required=False, empty_label="全市 / 不限"
+    )
+    allowed_sources = forms.MultipleChoiceField(
+        label="可报送的信息类型",
+        # Every station's records are stored as 监测站报送; these are the kinds it may claim.
+        choices=[c for c in SourceKind.choices if c[0] != SourceKind.STATION],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="报送时记入详情；都不选则不限定",
+    )
+    expected_interval_hours = forms.IntegerField(
+        label="应报送间隔（小时）",
+        min_value=1,
+        initial=DEFAULT_INTERVAL_HOURS,
+        help_text="超过该时长没有报送即视为超期未报送；168 小时即每周一次",
+    )
+    daily_quota = forms.IntegerField(
+        label="每日报送上限（条）", min_value=1, initial=DEFAULT_DAILY_QUOTA
+    )
+    rate_limit_per_minute = forms.IntegerField(
+        label="每分钟调用上限（次）",
+        min_value=1,
+        required=False,
+        help_text=f"为空则按平台默认（每分钟{RATE_LIMIT_PER_MINUTE}次）",
+    )
+
+    def clean_name(self) -> str:
+        name = str(self.cleaned_data["name"]).strip()
+        if MonitoringStation.objects.filter(name=name).exists():
+            raise forms.ValidationError(f"已有名为“{name}”的监测站，请换一个名称")
+        return name
+
+
 class QuarantineFilter(FilterForm):
     search_fields = ("location", "message", "content")
-    exact = ("reason", "resolved")
+    exact = ("reason", "source_kind")
     reason = forms.ChoiceField(label="原因", choices=ANY + QuarantineReason.choices, required=False)
-    resolved = forms.TypedChoiceField(
-        label="处理情况",
-        choices=[("", "全部"), ("0", "未处理"), ("1", "已处理")],
-        coerce=lambda v: v == "1",
-        empty_value=None,
-        required=False,
+    source_kind = forms.ChoiceField(label="来源", choices=ANY + SourceKind.choices, required=False)
+    state = forms.ChoiceField(
+        label="处理情况", choices=ANY + list(QUARANTINE_STATE_LABELS.items()), required=False
     )
 
     def __init__(self, data: Any, *, city: bool) -> None:
         super().__init__(data, city=city)
         self.fields.pop("district", None)  # quarantined input has no district yet
+
+    def apply(self, qs: QuerySet[Any]) -> QuerySet[Any]:
+        qs = super().apply(qs)
+        state = self.cleaned_data.get("state") if self.is_bound and self.is_valid() else ""
+        if state:  # an open item has no resolution yet
+            qs = qs.filter(resolution="" if state == QUARANTINE_OPEN else state)
+        return qs
 
 
 class AuditFilter(FilterForm):
@@ -149,6 +204,7 @@ class AuditFilter(FilterForm):
             ("disposal.disposaltask", "处置任务"),
             ("stations.monitoringstation", "监测站"),
             ("enterprises.enterprise", "企业"),
+            ("intake.quarantineditem", "隔离区记录"),
         ],
     )
     action = forms.CharField(label="动作代码", required=False, max_length=60)
@@ -166,6 +222,39 @@ class ApproveForm(NoteForm):
         required=False,
         choices=[("", "按建议等级"), *WARNING_LEVEL_CHOICES],
         help_text="可调整预警颜色；红色预警只能由市局发布",
+    )
+
+
+class ReplayForm(PlainForm):
+    """A quarantined record, corrected: the JSON object to ingest in its place."""
+
+    record = forms.CharField(
+        label="更正后的记录（JSON）",
+        max_length=MAX_RECORD_BYTES,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 18, "spellcheck": "false", "class": "code"}),
+        help_text="按隔离原因修改后重新导入；记录将与其他数据一样经过全部校验",
+    )
+    note = forms.CharField(
+        label="说明", required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def clean_record(self) -> Any:
+        text = self.cleaned_data["record"]
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise forms.ValidationError(
+                f"不是合法的JSON：{exc.msg}（第{exc.lineno}行第{exc.colno}列）"
+            ) from exc
+
+
+class DismissForm(PlainForm):
+    note = forms.CharField(
+        label="不予处理的理由",
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "不予处理须填写理由"},
     )
 
 

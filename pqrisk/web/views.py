@@ -35,6 +35,8 @@ from pqrisk.core.workflow import DISPOSAL_MACHINE, WARNING_MACHINE
 from pqrisk.disposal.models import DisposalTask
 from pqrisk.disposal.services import DisposalError, act_on_task, submit_feedback
 from pqrisk.enterprises.models import Enterprise
+from pqrisk.intake import quarantine as quarantine_services
+from pqrisk.intake.choices import SourceKind
 from pqrisk.intake.models import IngestBatch, QuarantinedItem, RawItem
 from pqrisk.intake.services import ingest_upload
 from pqrisk.screening.choices import RiskInfoStatus
@@ -67,6 +69,7 @@ OBJECT_PAGES = {
     "disposal.disposaltask": "web:task_detail",
     "enterprises.enterprise": "web:enterprise_detail",
     "stations.monitoringstation": "web:station_detail",
+    "intake.quarantineditem": "web:quarantine_detail",
 }
 
 
@@ -536,8 +539,31 @@ def station_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "web/station_list.html",
-        {"filter_form": filter_form, "page_obj": page_obj, "summary": summary},
+        {
+            "filter_form": filter_form,
+            "page_obj": page_obj,
+            "summary": summary,
+            "may_manage": request.user.has_role(*station_services.MANAGER_ROLES),  # type: ignore[union-attr]
+        },
     )
+
+
+@page(city_only=True)
+def station_new(request: HttpRequest) -> HttpResponse:
+    """Register a station (登记监测站): city managers only. Its first token is shown once, on
+    the station's page, as when a token is re-issued."""
+    if not request.user.has_role(*station_services.MANAGER_ROLES):  # type: ignore[union-attr]
+        raise PermissionDenied("只有市局管理员或市局监管处可以登记监测站。")
+    form = forms.StationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        station, token = station_services.register_station(user=request.user, **form.cleaned_data)
+        messages.warning(
+            request,
+            f"{station.name} 已登记。接口令牌只显示这一次，请立即复制并妥善转交监测站"
+            f"（平台只保存其摘要，之后无法再查看，遗失只能重新签发）：{token}",
+        )
+        return redirect("web:station_detail", pk=station.pk)
+    return render(request, "web/station_form.html", {"form": form})
 
 
 @require_GET
@@ -562,6 +588,7 @@ def station_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "trail": trail,
             "stale": station.is_stale(now),
             "used_today": station_services.records_today(station, now),
+            "rate_limit": station_services.rate_limit(station),
             "transitions": STATION_TRANSITIONS.get(station.status, {}).items(),
             "may_manage": request.user.has_role(*station_services.MANAGER_ROLES),  # type: ignore[union-attr]
         },
@@ -611,8 +638,84 @@ def station_token(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @page(city_only=True)
 def quarantine_list(request: HttpRequest) -> HttpResponse:
-    qs = QuarantinedItem.objects.select_related("batch")
+    qs = quarantine_services.dao_quarantined_items()
     return _listing(request, qs, forms.QuarantineFilter, "web/quarantine_list.html")
+
+
+def _quarantine_page(
+    request: HttpRequest,
+    item: QuarantinedItem,
+    replay_form: forms.ReplayForm | None = None,
+    dismiss_form: forms.DismissForm | None = None,
+    rejected: quarantine_services.ReplayOutcome | None = None,
+) -> HttpResponse:
+    may_resolve = not item.resolved and quarantine_services.may_resolve(request.user)
+    return render(
+        request,
+        "web/quarantine_detail.html",
+        {
+            "item": item,
+            "may_resolve": may_resolve,
+            "replay_form": replay_form
+            or forms.ReplayForm(
+                prefix="replay", initial={"record": quarantine_services.draft_of(item)}
+            ),
+            "dismiss_form": dismiss_form or forms.DismissForm(prefix="dismiss"),
+            "rejected": rejected,
+            "source_kind_label": dict(SourceKind.choices).get(item.source_kind, item.source_kind),
+            "trail": history(item),
+        },
+    )
+
+
+def _get_quarantined(pk: int) -> QuarantinedItem:
+    return get_object_or_404(quarantine_services.dao_quarantined_items(), pk=pk)
+
+
+@require_GET
+@page(city_only=True)
+def quarantine_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _quarantine_page(request, _get_quarantined(pk))
+
+
+@require_POST
+@page(city_only=True)
+def quarantine_replay(request: HttpRequest, pk: int) -> HttpResponse:
+    """Ingest the corrected record; if it is rejected again, show the new reason with the
+    user's text kept in the editor."""
+    item = _get_quarantined(pk)
+    form = forms.ReplayForm(request.POST, prefix="replay")
+    if not form.is_valid():
+        messages.error(request, "未重新导入：请检查标出的内容。")
+        return _quarantine_page(request, item, replay_form=form)
+    try:
+        outcome = quarantine_services.replay(
+            item, form.cleaned_data["record"], request.user, form.cleaned_data["note"]
+        )
+    except (quarantine_services.QuarantineError, PermissionDenied) as exc:
+        _service_error(request, exc)
+        return redirect("web:quarantine_detail", pk=pk)
+    if not outcome.accepted:  # the new reason is shown beside the editor
+        return _quarantine_page(request, item, replay_form=form, rejected=outcome)
+    messages.success(request, outcome.summary_zh)
+    return redirect("web:quarantine_detail", pk=pk)
+
+
+@require_POST
+@page(city_only=True)
+def quarantine_dismiss(request: HttpRequest, pk: int) -> HttpResponse:
+    item = _get_quarantined(pk)
+    form = forms.DismissForm(request.POST, prefix="dismiss")
+    if not form.is_valid():
+        messages.error(request, "未处理：不予处理须填写理由。")
+        return _quarantine_page(request, item, dismiss_form=form)
+    try:
+        quarantine_services.dismiss(item, request.user, form.cleaned_data["note"])
+    except (quarantine_services.QuarantineError, PermissionDenied) as exc:
+        _service_error(request, exc)
+    else:
+        messages.success(request, f"隔离记录 #{item.pk} 已标记为不予处理")
+    return redirect("web:quarantine_detail", pk=pk)
 
 
 # ---------------------------------------------------------------- intake

@@ -10,6 +10,7 @@ from django import template
 from django.utils.html import format_html
 
 from pqrisk.core.levels import DisposalRoute, RiskLevel, Scope, WarningLevel, WarningMode
+from pqrisk.intake.choices import QUARANTINE_ACTION_LABELS, QUARANTINE_STATE_LABELS
 
 register = template.Library()
 
@@ -153,6 +154,7 @@ ACTION_LABELS = {
     "set_status": "变更状态",
     "revoke_token": "作废接口令牌",
     "stale": "超期未报送",
+    **QUARANTINE_ACTION_LABELS,
 }
 
 
@@ -164,6 +166,7 @@ def _state_labels() -> dict[str, str]:
     labels.update({m.value: m.label for m in RiskLevel})
     labels.update(DISPOSAL_MACHINE.states)
     labels.update(WARNING_MACHINE.states)
+    labels.update(QUARANTINE_STATE_LABELS)
     return labels
 
 
@@ -188,6 +191,7 @@ OBJECT_TYPE_LABELS = {
     "enterprises.enterprise": "企业",
     "stations.monitoringstation": "监测站",
     "intake.ingestbatch": "采集批次",
+    "intake.quarantineditem": "隔离区记录",
 }
 
 

@@ -1,0 +1,1 @@
+"""Exchange of records with other regulators and consumer organisations (docs/exchange.md)."""

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class FeedsConfig(AppConfig):
+    name = "pqrisk.feeds"
+    verbose_name = "舆情订阅"
