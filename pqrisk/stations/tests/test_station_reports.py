@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -240,3 +241,33 @@ def test_the_score_rises_as_reports_are_confirmed_and_falls_with_duplicates(alic
     assert lost == round(100 * quality.WEIGHT_NO_DUPLICATES * 4 / 8, 1)  # 7.5 points
     assert latest[repeat.pk] < latest[noisy.pk] < latest[useful.pk]
     assert IngestBatch.objects.filter(station=repeat).count() == 2
+
+
+# ---------------------------------------------------------------- the sample bodies
+
+SAMPLES = Path(__file__).resolve().parents[3] / "samples" / "station"
+
+
+def test_the_sample_pushes_good_duplicate_malformed_and_gbk(
+    lab: tuple[MonitoringStation, str],
+) -> None:
+    """samples/station holds what a station may send; each is answered as documented."""
+    _, token = lab
+    good = (SAMPLES / "good.json").read_bytes()
+    first = push(token, good)
+    assert first.status_code == 200, first.content
+    assert (first.json()["accepted"], first.json()["quarantined"]) == (3, 0)
+    again = push(token, good)
+    assert (again.json()["accepted"], again.json()["duplicates"]) == (0, 3)
+
+    broken = push(token, (SAMPLES / "bad.json").read_bytes())
+    assert broken.status_code == 400 and "JSON" in broken.json()["detail"]
+    one_bad = push(token, (SAMPLES / "bad_record.json").read_bytes())
+    assert one_bad.status_code == 200
+    assert (one_bad.json()["duplicates"], one_bad.json()["quarantined"]) == (1, 1)
+    assert QuarantinedItem.objects.filter(reason="unknown_district").count() == 1
+
+    gbk = push(token, (SAMPLES / "gbk.json").read_bytes())
+    assert gbk.status_code == 400 and "GBK" in gbk.json()["detail"]
+    assert QuarantinedItem.objects.filter(reason="encoding").count() == 1
+    assert RawItem.objects.count() == 3
