@@ -413,6 +413,356 @@ def import_exchange_cmd(path: Path) -> None:
         sys.exit(1)
 
 
+@main.group("extract", help="从名称或文本中抽取结构化信息（不需要数据库）")
+def extract() -> None:
+    pass
+
+
+@extract.command(
+    "company",
+    help="拆分企业名称（每行一个，- 表示标准输入）：每个名称输出一行JSON，"
+    "含 name, place（地名）, brand（字号）, industry（行业）, org_form（组织形式）, branch（分支）",
+)
+@click.argument("names", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path))
+def extract_company(names: Path) -> None:
+    import io
+    import json
+    import re
+
+    from pqrisk.core.text.company import default_parser
+    from pqrisk.sources.readers import decode_bytes, open_text
+    from pqrisk.sources.records import RecordRejected
+
+    try:
+        if str(names) == "-":
+            with click.open_file("-", "rb") as stdin:
+                lines: io.TextIOBase = io.StringIO(decode_bytes(stdin.read()))
+        elif not names.exists():
+            raise click.ClickException(f"文件不存在：{names}")
+        else:
+            lines, _ = open_text(names)
+    except RecordRejected as exc:
+        raise click.ClickException(f"{names}：{exc.message_zh}") from exc
+    parser = default_parser()
+    bad_bytes = re.compile("[\udc00-\udcff]")  # how open_text marks undecodable bytes
+    with lines:
+        for number, line in enumerate(lines, 1):
+            name = line.strip()
+            if not name:
+                continue
+            if bad_bytes.search(name):
+                click.echo(f"第{number}行含有无法解码的字节，已跳过", err=True)
+                continue
+            fields = parser.parse(name).as_dict()
+            click.echo(json.dumps({**fields, "name": name}, ensure_ascii=False))
+
+
+@main.command(
+    "screen",
+    help="筛查一个 JSONL 文件（每行 id、text，可选 title、source、published_at、url），"
+    "不需要数据库：去重、相关性、结构化抽取与事件聚类，每行输出一条结果",
+)
+@click.argument("input_path", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    "output_path",
+    required=True,
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+    help="结果文件（JSONL，- 为标准输出）",
+)
+@click.option(
+    "--state",
+    "state_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="保存去重索引和事件的目录：下次运行接着判定（默认每次从空开始）",
+)
+@click.option(
+    "--model",
+    "model_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="相关性模型文件（pqrisk classify train 训练）；缺省时按是否同时提到产品和危害判断",
+)
+@click.option(
+    "--reference-date",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="“3月5日”这类不带年份的日期按此日期推断年份（缺省为今天）",
+)
+def screen_cmd(
+    input_path: Path,
+    output_path: Path,
+    state_dir: Path | None,
+    model_path: Path | None,
+    reference_date: datetime | None,
+) -> None:
+    from pqrisk.core.screening.run import run_screen
+
+    try:
+        stats = run_screen(
+            input_path,
+            output_path,
+            state_dir=state_dir,
+            model_path=model_path,
+            reference_date=reference_date.date() if reference_date else None,
+            progress=_bar,
+        )
+    except (OSError, ValueError) as exc:
+        message = getattr(exc, "message_zh", None) or str(exc)
+        raise click.ClickException(f"{input_path}：{message}") from exc
+    click.echo(stats.summary_zh, err=str(output_path) == "-")
+
+
+class _BadInput(click.ClickException):
+    """A data file the command cannot use: exit status 2, like a usage error."""
+
+    exit_code = 2
+
+
+def _read_table(path: Path, *columns: str) -> tuple[list[str], list[dict[str, str]]]:
+    """Header and rows of a CSV/TSV file in UTF-8, GBK/GB18030 or UTF-16; each named column
+    must be in the header. Undecodable bytes stay marked in their cell (see open_text)."""
+    import csv
+
+    from pqrisk.sources.readers import open_text
+    from pqrisk.sources.records import RecordRejected
+
+    if not path.is_file():
+        raise _BadInput(f"文件不存在：{path}")
+    csv.field_size_limit(max(csv.field_size_limit(), 16 * 1024 * 1024))
+    try:
+        stream, _ = open_text(path, newline="")
+    except RecordRejected as exc:
+        raise _BadInput(f"{path}：{exc.message_zh}") from exc
+    with stream:
+        head = stream.read(4096)
+        try:
+            dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(head, ",\t;")
+        except csv.Error:
+            dialect = csv.excel
+        stream.seek(0)
+        try:
+            reader = csv.DictReader(stream, dialect=dialect)
+            header = [name.strip() for name in reader.fieldnames or []]
+            reader.fieldnames = header
+            rows = [{k: v or "" for k, v in row.items() if k is not None} for row in reader]
+        except csv.Error as exc:
+            raise _BadInput(f"{path}：CSV 格式错误：{exc}") from exc
+    if not header:
+        raise _BadInput(f"{path}：CSV 文件没有表头")
+    missing = [c for c in columns if c not in header]
+    if missing:
+        raise _BadInput(
+            f"{path} 中没有列 {'、'.join(missing)}（表头为：{'、'.join(header)}）；"
+            "请用 --text-col / --label-col 指定列名"
+        )
+    return header, rows
+
+
+def _undecodable(text: str) -> bool:
+    import re
+
+    return re.search("[\udc00-\udcff]", text) is not None  # how open_text marks bad bytes
+
+
+@main.group(
+    "classify", help="文本分类：训练模型（风险类别、是否相关），对 CSV 文件逐行预测（不需要数据库）"
+)
+def classify() -> None:
+    pass
+
+
+@classify.command("train", help="用带标注的 CSV 训练分类模型，先做分层交叉验证，保存模型及训练信息")
+@click.option(
+    "--data", "data_path", required=True, type=click.Path(path_type=Path), help="训练数据 CSV"
+)
+@click.option("--text-col", default="text", show_default=True, help="文本列名")
+@click.option("--label-col", default="label", show_default=True, help="标签列名")
+@click.option(
+    "--model",
+    "model_path",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="模型输出文件（.joblib）",
+)
+@click.option(
+    "--label-name",
+    "label_names",
+    multiple=True,
+    metavar="标签=名称",
+    help="标签的中文名称，可多次指定，如 1=食品添加剂",
+)
+@click.option(
+    "--head-chars",
+    default=120,
+    show_default=True,
+    help="只用规范化后文本的前 N 个字（标题、日期、关键词在前）；0 为全文",
+)
+@click.option(
+    "--words/--no-words", default=True, show_default=True, help="是否加入 jieba 分词的词 1–2 元特征"
+)
+@click.option("--c", "c_value", default=2.0, show_default=True, help="正则化参数 C（越小越平滑）")
+@click.option(
+    "--select",
+    is_flag=True,
+    help="按交叉验证 macro-F1 在几种配置中选择（较慢；此时不用 --head-chars、--words、--c）",
+)
+@click.option("--cv-folds", default=5, show_default=True, help="交叉验证折数；0 为不做")
+@click.option("--positive-label", help="二分类时的正类标签（如相关性模型的 risk）")
+@click.option(
+    "--threshold",
+    type=click.FloatRange(0, 1),
+    help="正类概率阈值（二分类）；多分类时低于此分数标为不确定",
+)
+def classify_train(
+    data_path: Path,
+    text_col: str,
+    label_col: str,
+    model_path: Path,
+    label_names: tuple[str, ...],
+    head_chars: int,
+    words: bool,
+    c_value: float,
+    select: bool,
+    cv_folds: int,
+    positive_label: str | None,
+    threshold: float | None,
+) -> None:
+    from pqrisk.core.screening.classify import (
+        ClassifierConfig,
+        ClassifierError,
+        TextClassifier,
+        TrainingSource,
+        select_config,
+        sha256_file,
+    )
+
+    names: dict[str, str] = {}
+    for item in label_names:
+        value, sep, name = item.partition("=")
+        if not sep or not value.strip() or not name.strip():
+            raise _BadInput(f"--label-name 应写成 标签=名称，收到：{item}")
+        names[value.strip()] = name.strip()
+    _, rows = _read_table(data_path, text_col, label_col)
+    texts, labels = [], []
+    undecodable = 0
+    for row in rows:
+        text, label = row[text_col], row[label_col].strip()
+        if _undecodable(text) or _undecodable(label):
+            undecodable += 1
+            continue
+        texts.append(text)
+        labels.append(label)
+    if undecodable:
+        click.echo(f"跳过 {undecodable} 行：含有无法解码的字节", err=True)
+    config = ClassifierConfig(
+        word_ngrams=(1, 2) if words else None, head_chars=head_chars or None, C=c_value
+    )
+    source = TrainingSource(data_path.name, sha256_file(data_path), len(rows))
+    try:
+        cv = None
+        if select:
+            config, reports = select_config(None, texts, labels, max(cv_folds, 2))
+            for candidate, report in reports:
+                click.echo(f"  交叉验证 macro-F1 {report.macro_f1:.4f}  {candidate.describe()}")
+            cv = dict(reports)[config]
+        model = TextClassifier.fit(
+            texts,
+            labels,
+            config,
+            task="relevance" if positive_label else "category",
+            label_names=names,
+            training=[source],
+            cv_folds=cv_folds,
+            cv=cv,
+            threshold=threshold,
+            positive_label=positive_label,
+        )
+    except ClassifierError as exc:
+        raise _BadInput(f"{data_path}：{exc.message_zh}") from exc
+    model.save(model_path)
+    for line in model.describe_zh():
+        click.echo(line)
+    size = model_path.stat().st_size / 1024 / 1024
+    click.echo(f"模型已保存：{model_path}（{size:.2f} MB）")
+
+
+@classify.command(
+    "predict",
+    help="用训练好的模型逐行预测，输出原有各列加 pred（预测标签）、score（其概率）和 error",
+)
+@click.option(
+    "--model",
+    "model_path",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="模型文件（pqrisk classify train 输出）",
+)
+@click.option(
+    "--data", "data_path", required=True, type=click.Path(path_type=Path), help="待预测的 CSV"
+)
+@click.option("--text-col", default="text", show_default=True, help="文本列名")
+@click.option(
+    "-o",
+    "--output",
+    "output_path",
+    required=True,
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+    help="结果 CSV（UTF-8），- 为标准输出",
+)
+def classify_predict(model_path: Path, data_path: Path, text_col: str, output_path: Path) -> None:
+    import csv
+
+    from pqrisk.core.screening.classify import ClassifierError, TextClassifier
+
+    if not model_path.is_file():
+        raise _BadInput(f"模型文件不存在：{model_path}")
+    try:
+        model = TextClassifier.load(model_path)
+    except ClassifierError as exc:
+        raise click.ClickException(exc.message_zh) from exc
+    header, rows = _read_table(data_path, text_col)
+    with_names = bool(model.metadata.label_names)
+    added = ["pred", *(["pred_name"] if with_names else []), "score", "error"]
+    fields = [*(h for h in header if h not in added), *added]
+    bad = {i for i, row in enumerate(rows) if _undecodable(row[text_col])}
+    for i in bad:
+        rows[i][text_col] = ""
+    predictions = model.predict([row[text_col] for row in rows])
+    counts = {"empty": 0, "bad": len(bad)}
+    to_stdout = str(output_path) == "-"
+    part = output_path.with_name(output_path.name + ".part")
+    with (
+        click.open_file("-", "w") if to_stdout else part.open("w", encoding="utf-8", newline="")
+    ) as fh:
+        writer = csv.DictWriter(fh, fieldnames=fields, extrasaction="ignore")
+        writer.writeheader()
+        for i, (row, p) in enumerate(zip(rows, predictions, strict=True)):
+            error = p.error
+            if i in bad:
+                error = "文本含有无法解码的字节"
+            elif error:
+                counts["empty"] += 1
+            if p.label and not p.confident:
+                error = "分数低于阈值，结果不确定"
+            out = {
+                **row,
+                "pred": p.label,
+                "score": "" if p.score is None else f"{p.score:.4f}",
+                "error": error,
+            }
+            if with_names:
+                out["pred_name"] = model.label_name(p.label) if p.label else ""
+            writer.writerow(out)
+    if not to_stdout:
+        part.replace(output_path)
+    done = len(rows) - counts["empty"] - counts["bad"]
+    click.echo(
+        f"已预测 {done} 条，空文本 {counts['empty']} 条，无法解码 {counts['bad']} 条"
+        + ("" if to_stdout else f"，结果写入 {output_path}"),
+        err=True,
+    )
+
+
 @main.command("run-pipeline", help="筛查、评估、提出预警建议并检查处置时限")
 def run_pipeline_cmd() -> None:
     _setup()

@@ -193,3 +193,10 @@ LOGGING = {
 
 # Deployment policy overrides for the domain core (see pqrisk/core/*: every number has a source).
 PQRISK_POLICY: dict[str, object] = {}
+
+# Near-duplicate screening (pqrisk/core/screening/neardup.py): an item whose estimated Jaccard
+# similarity of character 5-grams with an earlier item reaches this is a repost of it. 0.7 had
+# the highest F1 averaged over the labelled demo and news sets (benchmarks/bench_dedup.py).
+# A saved index is built for one value: after a change, NearDupIndex.load refuses it until
+# it is rebuilt.
+PQRISK_NEARDUP_THRESHOLD = float(os.environ.get("PQRISK_NEARDUP_THRESHOLD", "0.7"))
