@@ -130,6 +130,32 @@ def mention_scores(rows: list[dict[str, str]], finder: CompanyMentionFinder) -> 
     return exact / total, extra / total
 
 
+def screening_items_line(parser: CompanyNameParser, n: int = 5000) -> str:
+    """Time per item on the ~300-character items of benchmarks/bench_screen.py, for a new
+    finder (every name, place and run met for the first time) and for one that has seen them."""
+    import logging
+
+    import jieba
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from bench_screen import make_items
+
+    texts = [item["text"] for item in make_items(n)[0]]
+    jieba.setLogLevel(logging.WARNING)
+    jieba.initialize()  # about a second, once per process: the first run to segment pays it
+    finder = CompanyMentionFinder(parser)
+    per_item = []
+    for _ in range(2):
+        t = time.perf_counter()
+        for text in texts:
+            finder.find(text)
+        per_item.append((time.perf_counter() - t) / len(texts) * 1000)
+    return (
+        f"mention finding, {n} screening items: {per_item[0]:.3f} ms/item new finder, "
+        f"{per_item[1]:.3f} ms/item seen before"
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--brands", action="store_true", help="also with the brand list (shared data)")
@@ -171,6 +197,15 @@ def main() -> None:
     for set_name, subset in sets.items():
         found, extra = mention_scores(subset, finder)
         print(f"mentions in {set_name:9s} exact span {found:6.1%}  extra {extra:.3f} per sentence")
+    sentences = [SENTENCES[n % len(SENTENCES)].format(r["name"]) for n, r in enumerate(rows)]
+    # A finder keeps the names it parsed: a new one sees every name for the first time.
+    fresh = CompanyMentionFinder(parser)
+    t = time.perf_counter()
+    for text in sentences:
+        fresh.find(text)
+    rate = len(sentences) / (time.perf_counter() - t)
+    print(f"mention finding, new finder     {rate:10.0f} sentences/s")
+    print(screening_items_line(parser))
     t = time.perf_counter()
     n = 0
     for r in rows:

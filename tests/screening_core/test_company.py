@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -15,8 +16,11 @@ from hypothesis import strategies as st
 from pqrisk.cli import main
 from pqrisk.core.text.company import (
     CompanyMatcher,
+    CompanyMentionFinder,
     CompanyName,
     MatchMethod,
+    _matching_copy,
+    _text_char,
     clean_company_name,
     find_company_mentions,
     normalize_company_name,
@@ -213,6 +217,53 @@ def test_spans_refer_to_the_original_text_with_full_width_characters() -> None:
     assert m.text == "ＡＢＣ电子（上海）有限公司"
     assert text[m.start : m.end] == m.text
     assert m.company.brand == "ABC"
+
+
+def test_a_finder_finds_the_same_names_when_it_meets_a_text_again() -> None:
+    # A finder keeps parsed names, places and starts: what it has seen changes nothing.
+    texts = [
+        "消费者投诉上海华东电器有限公司销售的插座冒烟",
+        "据通报，宏达电子商务有限公司的产品不合格，上海华东电器有限公司已整改",
+        "涉及上海东方明珠电器有限公司和浙江义乌小红玩具厂",
+        "记者随后赶往该野力公司，小区门口的五金店已关门",
+        "上海华东电器有限公司浦东分公司召回电暖器",
+    ]
+    finder = CompanyMentionFinder()
+    first = [finder.find(t) for t in texts]
+    assert [finder.find(t) for t in texts] == first
+    assert [CompanyMentionFinder().find(t) for t in texts] == first
+    assert [m.text for m in first[1]] == ["宏达电子商务有限公司", "上海华东电器有限公司"]
+
+
+@pytest.mark.parametrize("before", ["", "据报道。", "消费者投诉称，", "（图）", "Ａ："])
+def test_a_name_is_found_alike_whatever_sentence_stands_before_it(before: str) -> None:
+    [m] = find_company_mentions(before + "上海华东电器有限公司生产的电热水壶")
+    assert (m.start - len(before), m.end - len(before)) == (0, 10)
+    assert m.text == "上海华东电器有限公司"
+
+
+_COPY_CHARS = st.one_of(
+    st.sampled_from(list("华东电器有限公司，：；！？()（）〔〕…℃Ⅱ①\u3000ＡＢ１ a\u0301\xa0")),
+    st.sampled_from(list("豈⼚㈱\U0002f800\U0001d400")),  # compatibility ideographs and letters
+    st.characters(),
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(_COPY_CHARS, max_size=40))
+def test_the_matching_copy_changes_each_character_on_its_own(text: str) -> None:
+    # Made fast (str.replace and an NFKC check), the copy still maps one character to one, so
+    # the offsets of a mention are those of the original text.
+    assert _matching_copy()(text) == "".join(map(_text_char, text))
+
+
+def test_no_character_that_nfkc_changes_stands_in_nfkc_text() -> None:
+    # What the fast copy relies on (such characters' NFKC quick check is No), for every one.
+    for i in range(sys.maxunicode + 1):
+        ch = chr(i)
+        if not unicodedata.is_normalized("NFKC", ch):
+            for text in (f"中{ch}中", f"a{ch}", f"{ch}\u0301", f"e{ch}"):
+                assert not unicodedata.is_normalized("NFKC", text), hex(i)
 
 
 # --- matching ------------------------------------------------------------------------------

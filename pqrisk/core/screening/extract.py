@@ -857,9 +857,13 @@ def _make_date(parts: tuple[str, str, str], reference: date | None) -> date | No
 # ---------------------------------------------------------------------- defaults
 def _default_company_finder() -> CompanyFinder | None:
     try:
-        from pqrisk.core.text.company import find_company_mentions
+        from pqrisk.core.text.company import _jieba, default_finder, find_company_mentions
     except ImportError:  # the company-name module is optional
         return None
+    # Build the finder and load jieba's dictionary now, with the extractor, not on the first
+    # text that needs a word split (1–1.5 s in the middle of a run).
+    default_finder()
+    _jieba().initialize()
     return find_company_mentions
 
 

@@ -23,12 +23,13 @@ from __future__ import annotations
 import gzip
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from functools import cache, lru_cache
+from operator import itemgetter
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from pqrisk.core.uscc import normalize as normalize_uscc
 
@@ -64,6 +65,8 @@ _NAME_EDGES = _EDGE_PUNCT + "\t"
 _SPACE_BY_CHINESE = re.compile(r"(?<=[^\x00-\x7f])\s+|\s+(?=[^\x00-\x7f])")
 # Full-width and ASCII brackets become the full-width pair of official names.
 _BRACKETS = str.maketrans({"(": "（", ")": "）", "〔": "（", "〕": "）"})
+_BRACKET_PAIRS = (("(", "（"), (")", "）"), ("〔", "（"), ("〕", "）"))
+_end = itemgetter(0)
 
 
 @dataclass(frozen=True)
@@ -113,36 +116,28 @@ class CompanyDictionaries:
                     self.short_forms.add(n)
         self.places: dict[str, frozenset[int]] = {k: frozenset(v) for k, v in places.items()}
         self.max_place = max(map(len, self.places), default=0)
-        # The lengths of the place names that begin with each pair of characters, longest
-        # first: most positions are no place at all, and the rest try a few lengths only.
-        lengths: dict[str, set[int]] = {}
-        for n in self.places:
-            lengths.setdefault(n[:2], set()).add(len(n))
-        self.place_lengths = {k: tuple(sorted(v, reverse=True)) for k, v in lengths.items()}
+        # The lengths of the place names that begin with each pair of characters: most
+        # positions in a text are no place at all, and the rest try a few lengths only.
+        self.place_lengths = _lengths_by(self.places, _first_two)
         self.place_starts = frozenset(self.place_lengths)
         self.has_children = frozenset(self.parent.values())
         # Every division's strict ancestors: a chain checks containment for each part.
         self.ancestors = {uid: self._ancestors_of(uid) for uid in self.parent}
         self.industries = frozenset(industries)
         self.max_industry = max(map(len, self.industries), default=0)
-        # The lengths (two or more) of the industry words that end in each character.
-        ends: dict[str, set[int]] = {}
-        for w in self.industries:
-            if len(w) >= 2:
-                ends.setdefault(w[-1], set()).add(len(w))
-        self.industry_lengths = {k: tuple(sorted(v, reverse=True)) for k, v in ends.items()}
-        # And of those that begin with each pair of characters.
-        heads: dict[str, set[int]] = {}
-        for w in self.industries:
-            if len(w) >= 2:
-                heads.setdefault(w[:2], set()).add(len(w))
-        self.industry_heads = {k: tuple(sorted(v)) for k, v in heads.items()}
+        # The same for the industry words of two characters or more, by their last character
+        # (walking back from the form) and by their first two (splitting a name).
+        words = [w for w in self.industries if len(w) >= 2]
+        self.industry_lengths = _lengths_by(words, _last)
+        self.industry_heads = _lengths_by(words, _first_two)
         self.industry_prefixes = frozenset(w[:i] for w in self.industries for i in range(1, len(w)))
         self.org_forms = tuple(sorted(set(org_forms), key=lambda f: (-len(f), f)))
         # Forms by their last character, longest first: the end of a name picks a short list.
         self.forms_by_last: dict[str, tuple[str, ...]] = {}
         for f in self.org_forms:
             self.forms_by_last[f[-1]] = (*self.forms_by_last.get(f[-1], ()), f)
+        self.org_form_set = frozenset(self.org_forms)
+        self.org_form_lengths = _lengths_by(self.org_forms, _last)
         self.brands = frozenset(brands) if brands is not None else None
 
     @classmethod
@@ -164,10 +159,10 @@ class CompanyDictionaries:
         )
 
     def _ancestors_of(self, uid: int) -> frozenset[int]:
-        found = []
+        found: set[int] = set()
         b = self.parent.get(uid, 0)
         while b and b not in found:
-            found.append(b)
+            found.add(b)
             b = self.parent.get(b, 0)
         return frozenset(found)
 
@@ -183,6 +178,23 @@ class CompanyDictionaries:
     def compatible(self, a: frozenset[int], b: frozenset[int]) -> bool:
         """Whether two places can be the same place: equal, or one contains the other."""
         return any(x == y or self.is_ancestor(x, y) or self.is_ancestor(y, x) for x in a for y in b)
+
+
+def _lengths_by(words: Iterable[str], key: Callable[[str], str]) -> dict[str, tuple[int, ...]]:
+    """The lengths of ``words`` by ``key`` of each, longest first: the lengths worth trying
+    at a position of a text, after one look-up of the characters there."""
+    lengths: dict[str, set[int]] = {}
+    for w in words:
+        lengths.setdefault(key(w), set()).add(len(w))
+    return {k: tuple(sorted(v, reverse=True)) for k, v in lengths.items()}
+
+
+def _first_two(word: str) -> str:
+    return word[:2]
+
+
+def _last(word: str) -> str:
+    return word[-1]
 
 
 def _data_lines(path: Path) -> list[str]:
@@ -201,7 +213,10 @@ def clean_company_name(name: object) -> str:
     around it. Anything that is not a string is the empty name."""
     if not isinstance(name, str):
         return ""
-    text = unicodedata.normalize("NFKC", name).translate(_BRACKETS)
+    text = unicodedata.normalize("NFKC", name)
+    for ascii_bracket, bracket in _BRACKET_PAIRS:  # str.translate is slower on Chinese text
+        if ascii_bracket in text:
+            text = text.replace(ascii_bracket, bracket)
     if not text.isprintable():
         text = "".join(ch for ch in text if ch.isprintable())
     # The only space left is " ": other spaces are not printable or NFKC made them " ".
@@ -213,8 +228,7 @@ def clean_company_name(name: object) -> str:
     return text.strip(_NAME_EDGES)
 
 
-@dataclass
-class _Place:
+class _Place(NamedTuple):
     end: int
     units: frozenset[int]
     short_first: bool  # the first part is a district or county short form (永安, 光明)
@@ -232,7 +246,7 @@ class CompanyNameParser:
             return []  # the common case: no place name begins here
         found: list[_Place] = []
         self._walk(text, start, len(text) if stop is None else stop, None, False, 0, found)
-        found.sort(key=lambda p: -p.end)
+        found.sort(key=_end, reverse=True)  # stable: equal ends keep their order
         return found
 
     def _walk(
@@ -300,8 +314,11 @@ class CompanyNameParser:
 
     def _cut(self, starts: list[int], least: int) -> int:
         """Where the industry starts: as early as it can while the trade name keeps ``least``
-        characters (进出口贸易, not 进|出口贸易)."""
-        return min((i for i in starts if i >= least), default=starts[0])
+        characters (进出口贸易, not 进|出口贸易). ``starts`` run from the end to the front."""
+        for i in reversed(starts):
+            if i >= least:
+                return i
+        return starts[0]
 
     # --- the whole name --------------------------------------------------------------------
     def parse(self, name: object) -> CompanyName:
@@ -318,7 +335,8 @@ class CompanyNameParser:
                 bracket_places += trailing
                 chains = self.place_chains(head)
         place, brand, industry = self._split_middle(head, bracket_at, chains)
-        place = place + "".join(p for p in bracket_places if p != place)
+        if bracket_places:
+            place = place + "".join(p for p in bracket_places if p != place)
         return CompanyName(text, place, brand, industry, org_form, branch)
 
     def _split_branch(self, text: str) -> tuple[str, str]:
@@ -338,9 +356,9 @@ class CompanyNameParser:
                 break
             marker = head[i:] + marker
             head = head[:i]
-        for form in self.d.forms_by_last.get(head[-1:], ()):
-            if head.endswith(form):
-                return head[: -len(form)], form + marker
+        for n in self.d.org_form_lengths.get(head[-1:], ()):  # the longest form that ends it
+            if n <= len(head) and head[-n:] in self.d.org_form_set:
+                return head[:-n], head[-n:] + marker
         return head, marker
 
     def _bracket_places(self, head: str) -> tuple[str, list[str], int]:
@@ -469,6 +487,12 @@ LEFT_STOPS = (
     "平台", "关于", "对于", "针对", "联合", "起诉", "表示", "介绍", "说", "问", "到", "去",
 )  # fmt: skip
 _MAX_BRAND_IN_TEXT = 6
+# The characters of a name in running text: Chinese, ASCII letters and digits. A trade name
+# is looked for in at most the last _MAX_RUN of them before the industry.
+_NAME_RUN_TO_END = re.compile(r"[\u3400-\u9fff\uf900-\ufaff0-9A-Za-z]+\Z")
+_MAX_RUN = 24
+# Entries in each of a finder's caches: a few megabytes in all.
+_CACHED = 4096
 # Words before 公司 in running text that are no trade name.
 _NOT_BRANDS = frozenset(
     {"我们", "你们", "他们", "她们", "咱们", "我司", "贵司", "本司", "其子", "该子", "其母",
@@ -477,11 +501,13 @@ _NOT_BRANDS = frozenset(
 )  # fmt: skip
 
 
-@cache
-def _text_char(ch: str) -> str:
+def _copy_char(ch: str) -> str:
     """One character of the matching copy of a text: same length, so offsets carry over."""
     n = unicodedata.normalize("NFKC", ch)
     return (n if len(n) == 1 else ch).translate(_BRACKETS)
+
+
+_text_char = cache(_copy_char)
 
 
 # Blocks with the characters a text's matching copy changes, or keeps though NFKC would not:
@@ -494,21 +520,27 @@ _COPY_BLOCKS = (
 
 
 class _MatchingCopy:
-    """``"".join(map(_text_char, text))``, fast: joining 300 characters one by one costs as
-    much as finding the names in them.
+    """``"".join(map(_text_char, text))``, fast: copying 300 characters one by one costs more
+    than finding the names in them.
 
-    The characters of the blocks above that change are swapped by ``str.replace``. If what is
-    left (without the kept ones such as （ and …) is NFKC already, no other character can
-    change: a character that NFKC changes on its own never stands in NFKC text (its quick
-    check is No). Any other text, say with a combining accent, is copied one by one.
+    Characters that change are swapped by ``str.replace``: first the few that most Chinese
+    texts have, then, if need be, all those of the blocks above. If what is left (without the
+    kept ones such as （ and …) is NFKC already, no other character can change: a character
+    that NFKC changes on its own never stands in NFKC text (its quick check is No). Any other
+    text, say with a combining accent, is copied one by one.
     """
 
+    # Swapped in most texts: full-width punctuation, brackets, the ideographic space.
+    COMMON = "，：；！？()〔〕\u3000"
+    # Kept in many: NFKC changes them, but not the copy.
+    COMMON_KEPT = "（）…"
+
     def __init__(self) -> None:
-        self.swaps = {ch: _text_char(ch) for ch in "()"}
+        self.swaps = {ch: _copy_char(ch) for ch in "()"}
         kept = []
         for lo, hi in _COPY_BLOCKS:
             for ch in map(chr, range(lo, hi)):
-                to = _text_char(ch)
+                to = _copy_char(ch)
                 if to != ch:
                     self.swaps[ch] = to
                 elif unicodedata.normalize("NFKC", ch) != ch:
@@ -517,14 +549,23 @@ class _MatchingCopy:
         assert not self.swaps.keys() & set(self.swaps.values())
         self.to_swap = re.compile(f"[{''.join(map(re.escape, sorted(self.swaps)))}]")
         self.kept = re.compile(f"[{''.join(map(re.escape, kept))}]")
+        self.common = tuple((ch, self.swaps[ch]) for ch in self.COMMON)
+        assert set(self.COMMON_KEPT) <= set(kept)
 
     def __call__(self, text: str) -> str:
         copy = text
-        for ch in set(self.to_swap.findall(text)):
+        for ch, to in self.common:
+            if ch in copy:
+                copy = copy.replace(ch, to)
+        left = copy
+        for ch in self.COMMON_KEPT:
+            if ch in left:
+                left = left.replace(ch, "")
+        if unicodedata.is_normalized("NFKC", left):
+            return copy
+        for ch in set(self.to_swap.findall(copy)):
             copy = copy.replace(ch, self.swaps[ch])
-        if unicodedata.is_normalized("NFKC", copy) or unicodedata.is_normalized(
-            "NFKC", self.kept.sub("", copy)
-        ):
+        if unicodedata.is_normalized("NFKC", self.kept.sub("", copy)):
             return copy
         return "".join(map(_text_char, text))
 
@@ -547,20 +588,22 @@ class CompanyMentionFinder:
         for f in [*forms, *_SINGLE_ANCHORS]:
             self._automaton.add_word(f, f)
         self._automaton.make_automaton()
-        self._stops = ahocorasick.Automaton()
-        for w in LEFT_STOPS:
-            self._stops.add_word(w, w)
-        self._stops.make_automaton()
+        self._stops = frozenset(LEFT_STOPS)
         self._max_stop = max(map(len, LEFT_STOPS))
+        self._stop_ends = _lengths_by(self._stops, _last)
         tails = "|".join(BRANCH_FORMS)
         self._branch = re.compile(rf"(（[^（）]{{2,8}}）|[\u4e00-\u9fff]{{0,8}}?)(?:{tails})")
         self._branch_hint = re.compile(f"[{''.join(sorted({t[0] for t in BRANCH_FORMS}))}]")
         self._copy = _matching_copy()
-        # An enterprise is named again and again (in reposts, in follow-ups): parse each name
-        # once. CompanyName is frozen, so one result can be handed out to every mention.
-        self._parse = lru_cache(maxsize=4096)(self.parser.parse)
-        # The same few place names come before trade names: resolve each once.
-        self._place_units = lru_cache(maxsize=4096)(self.parser.resolve_place)
+        # Screening meets the same enterprises, places and sentences again and again (reposts,
+        # follow-ups), and parsing a name costs more than finding it: the steps below are pure
+        # functions of their arguments, so their results are kept. CompanyName and frozenset
+        # are immutable, so one result can go to every caller. (jieba's global dictionary,
+        # which segmentation uses, is never changed in pqrisk: segment.py has its own.)
+        self._parse = lru_cache(maxsize=_CACHED)(self.parser.parse)
+        self._place_units = lru_cache(maxsize=_CACHED)(self.parser.resolve_place)
+        self._run_start = lru_cache(maxsize=_CACHED)(self._start_of_run)
+        self._segmented_brand = lru_cache(maxsize=_CACHED)(self._jieba_brand)
 
     def find(self, text: object) -> list[CompanyMention]:
         if not isinstance(text, str) or not text:
@@ -585,9 +628,12 @@ class CompanyMentionFinder:
                 covered = m.end
         return mentions
 
-    def _after_stops(self, norm: str, q: int, p: int) -> set[int]:
-        """The positions from ``q`` to ``p`` that follow a stop word."""
-        return {last + 1 for last, _ in self._stops.iter(norm, max(0, q - self._max_stop), p)}
+    def _after_stop(self, norm: str, k: int) -> bool:
+        """Whether a stop word ends at ``k``."""
+        for n in self._stop_ends.get(norm[k - 1 : k], ()):
+            if n <= k and norm[k - n : k] in self._stops:
+                return True
+        return False
 
     def _mention_at(self, text: str, norm: str, a: int, b: int, form: str) -> CompanyMention | None:
         if len(form) == 1 and b < len(norm) and norm[b] in _SINGLE_ANCHORS[form]:
@@ -607,7 +653,10 @@ class CompanyMentionFinder:
         q = run.start() if run else p
         if p - q < MIN_BRAND:
             return None
-        start = self._start(norm, q, p)
+        # The start depends on the run and the stop word before it alone, and the same run
+        # comes back (reposts, a name named again): each is worked out once.
+        q0 = max(0, q - self._max_stop)
+        start = q0 + self._run_start(norm[q0:p], q - q0)
         end = self._extend(norm, b, form)
         company = self._parse(norm[start:end])
         if not (company.brand or (company.place and company.industry)):
@@ -625,6 +674,10 @@ class CompanyMentionFinder:
                 return i
         return p
 
+    def _start_of_run(self, window: str, q: int) -> int:
+        """``_start`` of a trade name that ends with ``window``, whose run begins at ``q``."""
+        return self._start(window, q, len(window))
+
     def _start(self, norm: str, q: int, p: int) -> int:
         """Where a name whose trade name ends at ``p`` starts: at a place chain before the
         trade name, or at a boundary (the start of the run of name characters at ``q``, or
@@ -632,8 +685,6 @@ class CompanyMentionFinder:
         not at a boundary (上海|东方明珠, where 东方 is a place too) is kept only as a
         fallback; with nothing at all, word segmentation decides."""
         parser = self.parser
-        boundaries = self._after_stops(norm, q, p)
-        boundaries.add(q)
         fallback = None
         reach = parser.d.max_place * 3
         longest = min(_MAX_BRAND_IN_TEXT, p - q)
@@ -652,24 +703,28 @@ class CompanyMentionFinder:
                 if k < lowest:
                     continue
                 if self._place_units(norm[k:j]):  # a chain from k ends at j
-                    if k in boundaries:
+                    if k == q or self._after_stop(norm, k):
                         return k
                     fallback = k if fallback is None else fallback
                     break
-            if j in boundaries:
+            if j == q or self._after_stop(norm, j):
                 return j
         if fallback is not None:
             return fallback
         # A place at the start of the run with a longer middle (上海电器设备检测所有限公司).
         if any(p - c.end >= MIN_BRAND for c in parser.place_chains(norm, q, p)):
             return q
-        return p - self._jieba_brand(norm[q:p])
+        return p - self._segmented_brand(norm[q:p])
 
     @staticmethod
     def _jieba_brand(run: str) -> int:
         """Length of the trade name at the end of ``run`` by word segmentation: the last word,
         with the one before it if the last is a single character."""
-        return _jieba_brand_length(run)
+        words = [w for w in _jieba().cut(run) if w]
+        n = len(words[-1])
+        if n < MIN_BRAND and len(words) > 1:
+            n += len(words[-2])
+        return min(max(n, MIN_BRAND), len(run), _MAX_BRAND_IN_TEXT)
 
     def _extend(self, norm: str, b: int, form: str) -> int:
         """Include a closing （个体工商户） and a branch tail (浦东分公司, （北京）分公司)."""
@@ -685,23 +740,6 @@ class CompanyMentionFinder:
                 if not head or head.startswith("第") or self._place_units(head):
                     return m.end()
         return b
-
-
-# Segmenting a run costs about as much as finding the mentions in ten texts; the same runs
-# come back in reposts. jieba's global dictionary is never changed in pqrisk (segment.py).
-@lru_cache(maxsize=4096)
-def _jieba_brand_length(run: str) -> int:
-    words = [w for w in _jieba().cut(run) if w]
-    n = len(words[-1])
-    if n < MIN_BRAND and len(words) > 1:
-        n += len(words[-2])
-    return min(max(n, MIN_BRAND), len(run), _MAX_BRAND_IN_TEXT)
-
-
-# The characters of a name in running text: Chinese, ASCII letters and digits. A trade name
-# is looked for in at most the last _MAX_RUN of them before the industry.
-_NAME_RUN_TO_END = re.compile(r"[\u3400-\u9fff\uf900-\ufaff0-9A-Za-z]+\Z")
-_MAX_RUN = 24
 
 
 @cache
