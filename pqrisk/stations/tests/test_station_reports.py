@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.core.cache import cache
 from django.test import Client, override_settings
 from django.utils import timezone
 
@@ -20,27 +19,9 @@ from pqrisk.stations import quality, services
 from pqrisk.stations.models import MonitoringStation
 from pqrisk.stations.services import day_bounds, refresh_station_scores, register_station
 
+from .reports import URL, record
+
 pytestmark = pytest.mark.django_db
-URL = "/api/intake/station-reports"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache() -> Any:
-    cache.clear()
-    yield
-    cache.clear()
-
-
-def record(external_id: str, **extra: object) -> dict[str, object]:
-    return {
-        "source": "injury",
-        "external_id": external_id,
-        "occurred_at": "2026-03-05",
-        "title": "儿童电动滑板车刹车失灵致摔伤",
-        "text": "就诊患儿称滑板车下坡时刹车失灵。",
-        "district": "浦东新区",
-        **extra,
-    }
 
 
 def push(token: str, body: bytes | dict[str, Any]) -> Any:

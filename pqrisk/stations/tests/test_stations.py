@@ -6,7 +6,6 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.test import Client
 from django.utils import timezone
@@ -25,27 +24,9 @@ from pqrisk.stations.services import (
     set_station_status,
 )
 
+from .reports import URL, record
+
 pytestmark = pytest.mark.django_db
-URL = "/api/intake/station-reports"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache() -> Any:
-    cache.clear()
-    yield
-    cache.clear()
-
-
-def record(external_id: str, **extra: object) -> dict[str, object]:
-    return {
-        "source": "injury",
-        "external_id": external_id,
-        "occurred_at": "2026-03-05",
-        "title": "儿童电动滑板车刹车失灵致摔伤",
-        "text": "就诊患儿称滑板车下坡时刹车失灵。",
-        "district": "浦东新区",
-        **extra,
-    }
 
 
 def post(token: str, records: list[dict[str, object]]) -> Any:
