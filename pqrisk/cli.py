@@ -425,32 +425,25 @@ def extract() -> None:
 )
 @click.argument("names", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path))
 def extract_company(names: Path) -> None:
-    import io
     import json
-    import re
 
     from pqrisk.core.text.company import default_parser
-    from pqrisk.sources.readers import decode_bytes, open_text
+    from pqrisk.sources.readers import has_bad_bytes, open_input
     from pqrisk.sources.records import RecordRejected
 
     try:
-        if str(names) == "-":
-            with click.open_file("-", "rb") as stdin:
-                lines: io.TextIOBase = io.StringIO(decode_bytes(stdin.read()))
-        elif not names.exists():
-            raise click.ClickException(f"文件不存在：{names}")
-        else:
-            lines, _ = open_text(names)
+        lines = open_input(names)
+    except FileNotFoundError as exc:
+        raise click.ClickException(str(exc)) from exc
     except RecordRejected as exc:
         raise click.ClickException(f"{names}：{exc.message_zh}") from exc
     parser = default_parser()
-    bad_bytes = re.compile("[\udc00-\udcff]")  # how open_text marks undecodable bytes
     with lines:
         for number, line in enumerate(lines, 1):
             name = line.strip()
             if not name:
                 continue
-            if bad_bytes.search(name):
+            if has_bad_bytes(name):
                 click.echo(f"第{number}行含有无法解码的字节，已跳过", err=True)
                 continue
             fields = parser.parse(name).as_dict()

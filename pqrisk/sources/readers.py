@@ -11,6 +11,7 @@ import csv
 import io
 import json
 import re
+import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import chain
@@ -128,7 +129,8 @@ codecs.register_error(_BAD_BYTES, _mark_bad_bytes)
 _BAD_CHAR = re.compile("[\udc00-\udcff]")
 
 
-def _has_bad_bytes(text: str) -> bool:
+def has_bad_bytes(text: str) -> bool:
+    """Whether ``text`` holds bytes a reader could not decode (marked as lone surrogates)."""
     return _BAD_CHAR.search(text) is not None
 
 
@@ -166,6 +168,17 @@ def open_text(path: Path, *, newline: str | None = None) -> tuple[io.TextIOWrapp
         raw.close()
         raise
     return io.TextIOWrapper(raw, encoding=encoding, errors=_BAD_BYTES, newline=newline), encoding
+
+
+def open_input(path: Path) -> TextIO:
+    """A text file opened as ``open_text`` does, or standard input for ``-`` (read whole and
+    decoded the same way). Raises FileNotFoundError with a Chinese message for a missing file
+    and RecordRejected for binary content or an undetectable encoding."""
+    if str(path) == "-":
+        return io.StringIO(decode_bytes(sys.stdin.buffer.read()))
+    if not path.exists():
+        raise FileNotFoundError(f"文件不存在：{path}")
+    return open_text(path)[0]
 
 
 def _detect_past_ascii(raw: BinaryIO) -> str | None:
@@ -253,7 +266,7 @@ def read_jsonl(source: str | TextIO, name: str, encoding: str = "utf-8") -> Iter
         line = line.rstrip("\r\n")
         if not line.strip():
             continue
-        if _has_bad_bytes(line):
+        if has_bad_bytes(line):
             yield _encoding_error(where, line, encoding)
             continue
         if len(line) * 4 > MAX_LINE_BYTES and len(line.encode()) > MAX_LINE_BYTES:
@@ -334,7 +347,7 @@ def read_csv(source: str | TextIO, name: str, encoding: str = "utf-8") -> Iterat
             name, sample[:2000], RecordRejected("malformed", "CSV文件没有表头", "no header")
         )
         return
-    if any(_has_bad_bytes(f) for f in fieldnames):
+    if any(has_bad_bytes(f) for f in fieldnames):
         yield _encoding_error(f"{name}:1", ",".join(fieldnames), encoding)
         return
     headers = _header_names(fieldnames)
@@ -358,7 +371,7 @@ def read_csv(source: str | TextIO, name: str, encoding: str = "utf-8") -> Iterat
             return
         where = f"{name}:{reader.line_num}"
         raw = json_text(row)
-        if _has_bad_bytes(raw):
+        if has_bad_bytes(raw):
             yield _encoding_error(where, raw, encoding)
             continue
         if None in row:
@@ -461,7 +474,7 @@ def read_path(path: Path) -> Iterator[Entry]:
             yield from read_jsonl(stream, path.name, encoding)
         elif suffix == ".json":
             text = stream.read()
-            if _has_bad_bytes(text):
+            if has_bad_bytes(text):
                 yield _encoding_error(path.name, text[:100_000], encoding)
                 return
             yield from read_json(text, path.name)

@@ -10,7 +10,6 @@ and saved after the run, so the next file is checked against this one.
 from __future__ import annotations
 
 import contextlib
-import io
 import json
 import resource
 import sys
@@ -21,14 +20,14 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 import orjson
 
 from pqrisk.core.screening.events import EventClusterer
 from pqrisk.core.screening.neardup import NearDupIndex
 from pqrisk.core.screening.screen import RelevanceScorer, Screener
-from pqrisk.sources.readers import decode_bytes, open_text, read_jsonl
+from pqrisk.sources.readers import open_input, read_jsonl
 from pqrisk.sources.records import RecordRejected
 
 INDEX_FILE = "neardup.npz"
@@ -89,14 +88,8 @@ def load_relevance(model_path: Path | None) -> RelevanceScorer | None:
 
 def _entries(input_path: Path) -> tuple[Iterator[Any], Callable[[], None]]:
     """(line number, value or exception) pairs from the input file or stdin."""
-    if str(input_path) == "-":
-        stream: TextIO = io.StringIO(decode_bytes(sys.stdin.buffer.read()))
-        name = "stdin"
-    else:
-        if not input_path.exists():
-            raise OSError(f"文件不存在：{input_path}")
-        stream, _ = open_text(input_path)
-        name = input_path.name
+    stream = open_input(input_path)
+    name = "stdin" if str(input_path) == "-" else input_path.name
 
     def values() -> Iterator[Any]:
         for entry in read_jsonl(stream, name):

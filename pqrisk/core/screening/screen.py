@@ -32,6 +32,7 @@ from pqrisk.core.screening.events import EventClusterer, EventItem
 from pqrisk.core.screening.extract import Extraction, Extractor, default_extractor
 from pqrisk.core.screening.neardup import Match, NearDupIndex
 from pqrisk.core.text.normalize import clean_text
+from pqrisk.sources.readers import has_bad_bytes
 
 # Our limits: a news article or complaint is far below them; above them it is not one item.
 MAX_TEXT_CHARS = 100_000
@@ -41,8 +42,6 @@ CHUNK = 500
 NEAR_DUP_SOURCES = frozenset({"", "media", "complaint", "station", "news"})
 NO_WORDS = "没有可识别的文字（只有表情或符号）"
 _ODD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd\ue000-\uf8ff]")
-# How the file readers mark bytes they could not decode (lone surrogates, one per byte).
-_UNDECODED = re.compile("[\udc80-\udcff]")
 
 
 class RelevanceScorer(Protocol):
@@ -91,7 +90,7 @@ def _text_field(obj: Mapping[str, Any], key: str, name_zh: str) -> str:
         raise ScreenError(f"{name_zh}（{key}）应为文本")
     if len(value) > MAX_TEXT_CHARS:
         raise ScreenError(f"{name_zh}过长（{len(value):,} 个字符，上限 {MAX_TEXT_CHARS:,}）")
-    if _UNDECODED.search(value):
+    if has_bad_bytes(value):
         raise ScreenError(f"{name_zh}含有无法解码的字节（文件编码有误）")
     return value
 
