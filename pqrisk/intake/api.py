@@ -16,10 +16,11 @@ from pqrisk.stations.services import (
     receive_station_report,
 )
 
+from .body import MAX_RECORDS, BodyRejected, read_records_body
 from .services import ingest_objects
 
 router = Router()
-MAX_RECORDS = 1000
+TOO_BIG = "请求体过大，请减少每次{verb}的记录条数，分批{verb}"
 
 
 class IngestOut(Schema):
@@ -35,6 +36,16 @@ class RecordsIn(Schema):
     records: list[dict[str, Any]]
 
 
+# Both record endpoints read their body themselves, not through a schema parameter (a generic
+# parse error would answer in English and keep nothing); the docs show the body all the same.
+RECORDS_BODY_DOC: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": RecordsIn.model_json_schema()}},
+    }
+}
+
+
 def _result(result: Any) -> IngestOut:
     return IngestOut(
         batch_id=result.batch_id,
@@ -45,12 +56,29 @@ def _result(result: Any) -> IngestOut:
     )
 
 
-@router.post("/records", response={200: IngestOut, 413: dict})
-def submit_records(request: HttpRequest, body: RecordsIn) -> Any:
-    """Bureau staff submit records of the internal streams; bad ones are quarantined."""
+@router.post(
+    "/records",
+    response={200: IngestOut, 400: dict, 403: dict, 413: dict},
+    openapi_extra=RECORDS_BODY_DOC,
+)
+def submit_records(request: HttpRequest) -> Any:
+    """Bureau staff submit records of the internal streams; bad ones are quarantined.
+
+    A body that is not UTF-8 JSON ``{"records": [...]}``, or carries more than 1,000 records,
+    is kept whole in quarantine and refused in Chinese (400, or 413 for too many records)
+    naming the batch it is kept in; a body too big to read at all gets 413."""
     require_role(request.user, Role.CITY_ADMIN, Role.ANALYST, Role.DISTRICT_OFFICER)
-    if len(body.records) > MAX_RECORDS:
-        return 413, {"detail": f"单次最多提交{MAX_RECORDS}条记录，请分批提交"}
+    try:
+        raw = request.body
+    except RequestDataTooBig:
+        return Status(413, {"detail": TOO_BIG.format(verb="提交")})
+    try:
+        body = read_records_body(
+            raw, source_label="接口提交", user=request.user, max_records=MAX_RECORDS
+        )
+    except BodyRejected as exc:
+        advice = "请分批提交" if exc.status == 413 else "请更正后重新提交"
+        return Status(exc.status, {"detail": f"{exc.message_zh}，{advice}"})
     result = ingest_objects(
         body.records, source_label="接口提交", source=body.source, user=request.user
     )
@@ -61,13 +89,7 @@ def submit_records(request: HttpRequest, body: RecordsIn) -> Any:
     "/station-reports",
     auth=StationToken(),
     response={200: IngestOut, 400: dict, 403: dict, 413: dict, 429: dict},
-    # The body is read by the handler, not by a schema parameter; document it all the same.
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": RecordsIn.model_json_schema()}},
-        }
-    },
+    openapi_extra=RECORDS_BODY_DOC,
 )
 def station_report(request: HttpRequest, response: HttpResponse) -> Any:
     """A monitoring station reports risk information with its token, always as itself.
@@ -82,7 +104,7 @@ def station_report(request: HttpRequest, response: HttpResponse) -> Any:
         try:
             raw = request.body
         except RequestDataTooBig:
-            return Status(413, {"detail": "请求体过大，请减少每次报送的记录条数，分批报送"})
+            return Status(413, {"detail": TOO_BIG.format(verb="报送")})
         records = read_station_body(station, raw)
         if len(records) > MAX_RECORDS:
             return Status(413, {"detail": f"单次最多提交{MAX_RECORDS}条记录，请分批提交"})

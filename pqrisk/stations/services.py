@@ -27,11 +27,12 @@ from pqrisk.accounts.choices import Role
 from pqrisk.accounts.scoping import require_role
 from pqrisk.audit.models import AuditEvent
 from pqrisk.audit.services import record as audit
+from pqrisk.intake.body import BodyRejected, read_records_body
 from pqrisk.intake.choices import SourceKind
 from pqrisk.intake.models import IngestBatch, RawItem
 from pqrisk.intake.services import IngestResult, ingest_entries
 from pqrisk.screening.choices import RiskInfoStatus
-from pqrisk.sources.readers import Entry, detect_encoding
+from pqrisk.sources.readers import Entry
 from pqrisk.sources.records import RecordRejected
 
 from . import quality
@@ -262,100 +263,27 @@ def _station_entries(station: MonitoringStation, records: Iterable[Any]) -> Iter
 def read_station_body(
     station: MonitoringStation, raw: bytes, now: datetime | None = None
 ) -> list[Any]:
-    """The records of a station's call, from its body: UTF-8 JSON ``{"records": [...]}``.
-
-    A body that cannot be read is not thrown away: it is kept whole in quarantine in a batch
-    of the station (reason "encoding" for bytes that are not UTF-8, "malformed" for anything
-    else) and the call is refused with 400 naming that batch. It counts against the daily
+    """The records of a station's call, from its body (read as any records body is, by
+    ``pqrisk.intake.body``): a body that cannot be read is kept in quarantine in a batch of
+    the station and the call refused with 400 naming that batch. It counts against the daily
     quota as one record, so a quota already used up refuses it (429) and keeps nothing."""
+
+    def within_quota() -> None:
+        locked = MonitoringStation.objects.select_for_update().get(pk=station.pk)
+        _check_quota(locked, 1, now or timezone.now())
+
     try:
-        return _records_from_body(raw)
-    except RecordRejected as exc:
-        rejected = exc
-    now = now or timezone.now()
-    text, decoded_as = _body_text(raw)
-    label = f"监测站：{station.name}"
-    with transaction.atomic():
-        station = MonitoringStation.objects.select_for_update().get(pk=station.pk)
-        _check_quota(station, 1, now)
-        result = ingest_entries(
-            [Entry(f"{label}（请求体）", text, rejected)],
-            source_label=label,
+        body = read_records_body(
+            raw,
+            source_label=f"监测站：{station.name}",
             default_source=SourceKind.STATION,
             station=station,
+            reads_source=False,
+            before_keeping=within_quota,
         )
-    kept = f"原始内容已按{decoded_as}解码保存在隔离区" if decoded_as else "原始内容已保存在隔离区"
-    raise StationRefused(
-        400, f"{rejected.message_zh}。{kept}（批次 {result.batch_id}），请更正后重新报送"
-    )
-
-
-def _records_from_body(raw: bytes) -> list[Any]:
-    try:
-        # JSON is UTF-8 (RFC 8259); a byte-order mark is tolerated, as many Windows tools add one.
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        guess = _guess_encoding(raw)
-        raise RecordRejected(
-            "encoding",
-            f"请求体不是有效的UTF-8编码（第{exc.start + 1}字节起无法解码"
-            + (f"，疑似{guess}编码" if guess else "")
-            + "），请以UTF-8编码提交JSON",
-            f"body is not UTF-8 at byte {exc.start}",
-        ) from None
-    try:
-        body = json.loads(text, parse_constant=_no_constant)
-    except ValueError as exc:
-        where = (
-            f"（第{exc.lineno}行第{exc.colno}列附近）"
-            if isinstance(exc, json.JSONDecodeError)
-            else ""
-        )
-        raise RecordRejected(
-            "malformed",
-            f"请求体不是有效的JSON{where}，请检查括号、引号和逗号",
-            f"body is not JSON: {exc}",
-        ) from None
-    if not isinstance(body, dict) or not isinstance(body.get("records"), list):
-        raise RecordRejected(
-            "malformed",
-            '请求体应为JSON对象，其中 "records" 为记录数组，例如 {"records": [{…}, {…}]}',
-            "body is not an object with a records array",
-        )
-    return body["records"]
-
-
-def _no_constant(name: str) -> Any:
-    # NaN and Infinity are not JSON, and PostgreSQL's jsonb refuses them.
-    raise ValueError(f"{name} is not JSON")
-
-
-def _guess_encoding(raw: bytes) -> str:
-    """The encoding the body looks like, in the words users know (GBK rather than gb18030)."""
-    try:
-        encoding = detect_encoding(raw[:65536], complete=len(raw) <= 65536)
-    except RecordRejected:
-        return ""
-    if encoding.lower().replace("-", "") in ("gb18030", "gbk", "gb2312"):
-        return "GBK/GB18030"
-    return encoding.upper() if encoding.lower() not in ("utf8", "utf-8", "utf-8-sig") else ""
-
-
-def _body_text(raw: bytes) -> tuple[str, str]:
-    """The body as text for the quarantine, and the encoding used if not UTF-8. Decoded
-    strictly in the encoding it seems to be in, it stays readable and its bytes recoverable;
-    if none fits, bytes that are not UTF-8 are written \\xNN."""
-    try:
-        return raw.decode("utf-8-sig"), ""
-    except UnicodeDecodeError:
-        pass
-    guess = _guess_encoding(raw)
-    if guess:
-        try:
-            return raw.decode("gb18030" if guess.startswith("GBK") else guess), guess
-        except (UnicodeDecodeError, LookupError):
-            pass
-    return raw.decode("utf-8", "backslashreplace"), ""
+    except BodyRejected as exc:
+        raise StationRefused(exc.status, f"{exc.message_zh}，请更正后重新报送") from None
+    return body.records
 
 
 def receive_station_report(
