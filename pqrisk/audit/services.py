@@ -7,6 +7,8 @@ from typing import Any
 
 from django.db.models import Model
 
+from pqrisk.bulk import insert_objects
+
 from .models import AuditEvent
 
 SYSTEM_LABEL = "系统"
@@ -74,5 +76,5 @@ def record_many(
         )
         for obj in objs
     ]
-    AuditEvent.objects.bulk_create(events, batch_size=1000)
+    insert_objects(events)
     return len(events)

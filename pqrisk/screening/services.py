@@ -1,77 +1,155 @@
-"""Screen raw items into risk information: normalise, de-duplicate, tag, find risk signals.
+"""Screen raw items into risk information (信息初筛) with the screening core.
 
-This is the first, simple form of screening (exact-hash de-duplication and keyword tagging);
-near-duplicates, disambiguation and event clustering deepen it later behind the same seam:
-``screen_items`` takes raw items and returns the risk information it created.
+``screen_pending`` takes every raw item without risk information, in the order received, and
+runs it through ``pqrisk.core.screening.screen.Screener``: clean the text, check it against
+the near-duplicate index, score relevance, extract products, hazards, enterprises, brands,
+models, batches, region, dates, severity and counts, each with its evidence. This module then
+resolves what the item names against the register — the catalogue code a record gives or the
+text names, the enterprise by USCC and then by name (``CompanyMatcher``: a unique match or
+none, never a guess), the district — clusters items into events (``Event``) on those resolved
+fields, and stores the RiskInfo rows with their evidence.
+
+One run at a time (``index.screening_lock``); each chunk is one transaction; an item screened
+once is never screened again, so every entry point (the pipeline, ``screen_raw_items`` for a
+Celery batch, the CLI) is idempotent per item.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import datetime, time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from pqrisk.audit.services import record_many
+from pqrisk.bulk import insert_objects, update_rows
 from pqrisk.core.screening.dedup import content_hash
-from pqrisk.core.screening.tagging import KeywordTagger, Vocabulary
+from pqrisk.core.screening.events import EventClusterer, EventItem
+from pqrisk.core.screening.extract import Extractor, _default_company_finder
+from pqrisk.core.screening.neardup import NearDupIndex
+from pqrisk.core.screening.run import load_relevance
+from pqrisk.core.screening.screen import RelevanceScorer, Screener
+from pqrisk.core.screening.tagging import Vocabulary
+from pqrisk.core.text.company import CompanyMatch, CompanyMatcher, MatchMethod
 from pqrisk.core.text.normalize import normalize_text
 from pqrisk.enterprises.models import Enterprise, Product
 from pqrisk.intake.models import RawItem
 from pqrisk.reference.models import District, HazardType, ProductCategory
 
+from . import index as dedup_index
 from .choices import RiskInfoStatus
-from .models import RiskInfo
+from .models import Event, RiskInfo
 
 log = logging.getLogger(__name__)
 CHUNK = 500
+MATCH_CACHE = 50_000  # enterprise names whose register match is remembered
 
 # Sources whose every record is itself evidence of a risk (a case, a recall).
 STRONG_SOURCES = {"recall", "injury"}
 # Foreign recalls are kept and tagged as reference for analysts; they are about other
 # markets, so the system does not assess them as local risks on its own.
 REFERENCE_SOURCES = {"foreign_recall"}
+# Details of a record that name products or hazards (failed items, hazard text): screened
+# with the text, so their words are found and shown as evidence.
+DETAIL_KEYS = ("failed_items", "hazard", "violation", "injury_type", "hazards_en")
 
 
 @dataclass
 class ScreeningContext:
-    """Everything screening looks up, loaded once per run."""
+    """Everything screening looks up, loaded once per process and register state; and the
+    run's ``Screener`` (``start_run``)."""
 
-    tagger: KeywordTagger
+    extractor: Extractor
+    relevance: RelevanceScorer | None
     products: dict[str, ProductCategory]
     hazards: dict[str, HazardType]
     districts: dict[str, District]
-    enterprises_by_uscc: dict[str, Enterprise]
-    enterprises_by_name: dict[str, Enterprise]
+    enterprises: dict[int, Enterprise]
+    by_uscc: dict[str, int]
+    matcher: CompanyMatcher
+    signature: tuple[Any, ...] = ()
+    screener: Screener | None = None
+    _matches: dict[str, CompanyMatch] = field(default_factory=dict)
+
+    def match_name(self, name: str) -> CompanyMatch:
+        """``matcher.match(name)``, remembered: the same names come back item after item."""
+        found = self._matches.get(name)
+        if found is None:
+            if len(self._matches) >= MATCH_CACHE:
+                self._matches.clear()
+            found = self._matches[name] = self.matcher.match(name)
+        return found
+
+    def start_run(self, index: NearDupIndex) -> Screener:
+        """A fresh Screener over ``index``: what one run remembers about ids (raw item ids
+        are unique, but a rolled-back transaction hands them out again) starts empty."""
+        self.screener = Screener(
+            extractor=self.extractor,
+            index=index,
+            relevance=self.relevance,
+            cluster=False,  # events are clustered on the resolved fields (EventStore)
+        )
+        return self.screener
+
+
+def _register_signature() -> tuple[Any, ...]:
+    """Changes when the catalogue, hazards, enterprises or products change (rows added or
+    removed); a context built for another signature is rebuilt."""
+    return tuple(
+        (m.objects.count(), m.objects.aggregate(m=Max("id"))["m"])
+        for m in (ProductCategory, HazardType, District, Enterprise, Product)
+    )
+
+
+def database_brands() -> list[str]:
+    """Brands the register knows (products of enterprises), for the extractor's lexicon."""
+    return sorted(
+        {b.strip() for b in Product.objects.exclude(brand="").values_list("brand", flat=True)}
+    )
 
 
 def build_context() -> ScreeningContext:
     products = {p.code: p for p in ProductCategory.objects.all()}
     hazards = {h.code: h for h in HazardType.objects.all()}
     districts = {d.code: d for d in District.objects.all()}
-    tagger = KeywordTagger(
-        products=[
-            Vocabulary(p.code, tuple([p.name, *p.keywords]), p.level) for p in products.values()
-        ],
+    enterprises = {e.pk: e for e in Enterprise.objects.select_related("district")}
+    extractor = Extractor(
+        products=[Vocabulary(p.code, (p.name, *p.keywords), p.level) for p in products.values()],
         hazards=[Vocabulary(h.code, tuple(h.keywords)) for h in hazards.values() if h.keywords],
-        districts=[
-            Vocabulary(d.code, (d.name, f"{d.short_name}区") if d.kind == "district" else (d.name,))
-            for d in districts.values()
-        ],
+        brands=database_brands(),
+        company_finder=_default_company_finder(),
     )
-    enterprises = list(Enterprise.objects.all())
+    model = settings.PQRISK_RELEVANCE_MODEL
     return ScreeningContext(
-        tagger=tagger,
+        extractor=extractor,
+        relevance=load_relevance(Path(model)) if model else None,
         products=products,
         hazards=hazards,
         districts=districts,
-        enterprises_by_uscc={e.uscc: e for e in enterprises},
-        enterprises_by_name={e.name: e for e in enterprises},
+        enterprises=enterprises,
+        by_uscc={e.uscc: e.pk for e in enterprises.values()},
+        matcher=CompanyMatcher((e.pk, e.name, e.uscc) for e in enterprises.values()),
     )
+
+
+_context: ScreeningContext | None = None
+
+
+def get_context() -> ScreeningContext:
+    """The screening context for the register as it is now (cached while it is unchanged)."""
+    global _context
+    signature = _register_signature()
+    if _context is None or _context.signature != signature:
+        _context = build_context()
+        _context.signature = signature
+    return _context
 
 
 def _when(value: str | None) -> datetime | None:
@@ -88,16 +166,34 @@ def _when(value: str | None) -> datetime | None:
     return parsed
 
 
-def _detail_text(details: dict[str, Any]) -> str:
-    """Text inside the details that names products or hazards (failed items, hazard text)."""
-    parts: list[str] = []
-    for key in ("failed_items", "hazard", "violation", "injury_type", "hazards_en"):
-        value = details.get(key)
+def _detail_lines(payload: dict[str, Any]) -> list[str]:
+    """The record's product and detail fields as lines screened after its text."""
+    details = payload.get("details") or {}
+    lines: list[str] = []
+    for key in ("product_name", "model"):
+        if payload.get(key):
+            lines.append(str(payload[key]))
+    for key in DETAIL_KEYS:
+        value = details.get(key) if isinstance(details, dict) else None
         if isinstance(value, list):
-            parts.extend(str(v) for v in value)
+            lines.append("、".join(str(v) for v in value))
         elif value:
-            parts.append(str(value))
-    return " ".join(parts)
+            lines.append(str(value))
+    return lines
+
+
+def _screen_input(item: RawItem) -> dict[str, Any]:
+    p = item.payload
+    text = p.get("text") if isinstance(p.get("text"), str) else ""
+    body = "\n".join([text, *_detail_lines(p)]).strip()
+    when = _when(p.get("occurred_at")) or item.received_at
+    return {
+        "id": str(item.pk),
+        "title": p.get("title") if isinstance(p.get("title"), str) else "",
+        "text": body,
+        "source": item.source_kind,
+        "published_at": when.isoformat() if when else None,
+    }
 
 
 def risk_signals(source: str, details: dict[str, Any], has_hazard: bool) -> list[str]:
@@ -123,53 +219,93 @@ def risk_signals(source: str, details: dict[str, Any], has_hazard: bool) -> list
     return signals
 
 
-def screen_items(items: Sequence[RawItem], ctx: ScreeningContext) -> list[RiskInfo]:
-    """Turn raw items into risk information (not yet saved, not yet de-duplicated)."""
-    out: list[RiskInfo] = []
-    for item in items:
+@dataclass
+class Screened:
+    """One raw item's risk information and what the core said about it."""
+
+    info: RiskInfo
+    item: RawItem
+    result: dict[str, Any]
+    when: datetime
+    duplicate_of_raw: int | None = None
+    event_ref: str | None = None  # the event's id in the clusterer
+
+
+def _enterprise(
+    p: dict[str, Any], result: dict[str, Any], ctx: ScreeningContext
+) -> tuple[Enterprise | None, dict[str, Any] | None]:
+    """The registered enterprise the item is about, and how it was matched."""
+    uscc = str(p.get("enterprise_uscc") or "").strip().upper()
+    if uscc in ctx.by_uscc:
+        return ctx.enterprises[ctx.by_uscc[uscc]], {"method": "uscc", "name": uscc}
+    names = [str(p["enterprise_name"])] if p.get("enterprise_name") else []
+    names += result.get("enterprises") or []
+    ambiguous: list[str] = []
+    for name in names:
+        match = ctx.match_name(name)
+        ident = match.enterprise_id
+        found = ctx.enterprises.get(ident) if isinstance(ident, int) else None
+        if found is not None:
+            return found, {"method": str(match.method), "name": name}
+        if match.method == MatchMethod.AMBIGUOUS:
+            ambiguous.append(name)
+    if ambiguous:
+        return None, {"method": "ambiguous", "name": ambiguous[0]}
+    return None, None
+
+
+def screen_items(items: Sequence[RawItem], ctx: ScreeningContext) -> list[Screened]:
+    """Screen raw items into risk information (not yet saved; duplicates of earlier items
+    marked by their raw item id in ``duplicate_of_raw``)."""
+    screener = ctx.screener or ctx.start_run(dedup_index.synced_index().index)
+    results = list(screener.screen(_screen_input(item) for item in items))
+    out: list[Screened] = []
+    for item, result in zip(items, results, strict=True):
         p = item.payload
-        details = p.get("details") or {}
+        details = p.get("details") if isinstance(p.get("details"), dict) else {}
+        error = result.get("error")
         title = normalize_text(p.get("title") or "")
         text = normalize_text(p.get("text") or "")
-        h = content_hash(title, text)
-        tags = ctx.tagger.tag(
-            " ".join([title, text, p.get("product_name") or "", _detail_text(details)])
-        )
+        categories = result.get("categories") or []
+        hazards = result.get("hazards") or []
         product_code = p.get("product_code") if p.get("product_code") in ctx.products else None
-        product_code = product_code or (tags.products[0] if tags.products else None)
-        hazard_code = tags.hazards[0] if tags.hazards else None
-        enterprise = ctx.enterprises_by_uscc.get(p.get("enterprise_uscc") or "") or (
-            ctx.enterprises_by_name.get(p.get("enterprise_name") or "")
-        )
+        product_code = product_code or next((c for c in categories if c in ctx.products), None)
+        hazard_code = next((h for h in hazards if h in ctx.hazards), None)
+        enterprise, how = _enterprise(p, result, ctx)
+        region = result.get("region") or {}
         district_code = (
             p.get("district")
             or (enterprise.district.code if enterprise else None)
-            or (tags.districts[0] if tags.districts else None)
+            or (region.get("code") if region.get("code") in ctx.districts else None)
         )
-        signals = risk_signals(item.source_kind, details, hazard_code is not None)
+        brands = result.get("brands") or []
         severity = details.get("severity") if item.source_kind == "injury" else None
+        if not (isinstance(severity, int) and 1 <= severity <= 4):
+            severity = result.get("severity_hint")
+        signals = risk_signals(item.source_kind, details, hazard_code is not None)
         info = RiskInfo(
             raw_item=item,
             source_kind=item.source_kind,
             title=(title or text[:60])[:300],
             text=text,
             occurred_at=_when(p.get("occurred_at")),
-            content_hash=h,
+            content_hash=content_hash(title, text),
             district=ctx.districts.get(district_code or ""),
             enterprise=enterprise,
-            enterprise_name=(p.get("enterprise_name") or "")[:200],
+            enterprise_name=(
+                p.get("enterprise_name") or (how["name"] if how and enterprise else "")
+            )[:200],
             product_category=ctx.products.get(product_code or ""),
             product_name=(p.get("product_name") or "")[:200],
-            brand=(p.get("brand") or "")[:100],
+            brand=(p.get("brand") or (brands[0] if brands else ""))[:100],
             hazard=ctx.hazards.get(hazard_code or ""),
-            tags={
-                "products": list(tags.products[:5]),
-                "hazards": list(tags.hazards[:5]),
-                "districts": list(tags.districts[:3]),
-                "terms": sorted({m[2] for m in tags.matches})[:20],
-            },
+            tags=_tags(result, how),
             signals=signals,
-            severity_hint=severity if isinstance(severity, int) and 1 <= severity <= 4 else None,
+            severity_hint=severity,
+            similarity=result.get("similarity"),
+            relevance_score=result.get("relevance_score"),
+            screened_text="" if error else result["text"],
+            evidence=[] if error else result["evidence"],
         )
         if item.source_kind in REFERENCE_SOURCES:
             info.status = RiskInfoStatus.REFERENCE
@@ -177,8 +313,40 @@ def screen_items(items: Sequence[RawItem], ctx: ScreeningContext) -> list[RiskIn
             info.status = RiskInfoStatus.PENDING_ASSESSMENT
         else:
             info.status = RiskInfoStatus.NOISE
-        out.append(info)
+        duplicate_of = result.get("duplicate_of")
+        if duplicate_of is not None:
+            info.status = RiskInfoStatus.DUPLICATE
+        when = info.occurred_at or item.received_at or timezone.now()
+        out.append(Screened(info, item, result, when, int(duplicate_of) if duplicate_of else None))
     return out
+
+
+def _tags(result: dict[str, Any], how: dict[str, Any] | None) -> dict[str, Any]:
+    """What screening found, for lists and filters (the evidence holds the spans)."""
+    if result.get("error"):
+        return {"error": result["error"]}
+    region = result.get("region")
+    tags: dict[str, Any] = {
+        "products": result["categories"][:5],
+        "hazards": result["hazards"][:5],
+        "districts": [region["code"]] if region and region.get("code") else [],
+        "region": region,
+        "enterprises": result["enterprises"][:5],
+        "brands": result["brands"][:5],
+        "models": result["models"][:5],
+        "batches": result["batches"][:5],
+        "dates": result["dates"][:5],
+        "units": result["units"],
+        "victims": result["victims"],
+        "ambiguous": result["ambiguous"][:10],
+        "terms": sorted({e["text"] for e in result["evidence"] if e["field"] in TERM_FIELDS})[:20],
+    }
+    if how:
+        tags["enterprise_match"] = how
+    return tags
+
+
+TERM_FIELDS = frozenset({"product", "hazard", "brand"})
 
 
 def _is_risk_signal(source: str, signals: list[str], info: RiskInfo) -> bool:
@@ -197,56 +365,264 @@ def pending_raw_items() -> Any:
 def screen_pending(
     limit: int | None = None, progress: Callable[[int], None] | None = None
 ) -> dict[str, int]:
-    """Screen every raw item that has no risk information yet. Idempotent."""
-    ctx = build_context()
+    """Screen every raw item that has no risk information yet, oldest first. Idempotent."""
+    return _screen_run(pending_raw_items(), limit, progress)
+
+
+def screen_raw_items(raw_ids: Iterable[int]) -> dict[str, int]:
+    """Screen these raw items (those not screened yet; a Celery batch). Idempotent."""
+    return _screen_run(pending_raw_items().filter(id__in=list(raw_ids)), None, None)
+
+
+def _screen_run(
+    pending: Any, limit: int | None, progress: Callable[[int], None] | None
+) -> dict[str, int]:
     counts = {s.value: 0 for s in RiskInfoStatus}
-    seen: dict[str, int] = {}
-    last_id = 0
     done = 0
-    while True:
-        ids = list(pending_raw_items().filter(id__gt=last_id).values_list("id", flat=True)[:CHUNK])
-        if limit is not None:
-            ids = ids[: max(0, limit - done)]
-        if not ids:
-            break
-        last_id = ids[-1]
-        items = list(RawItem.objects.filter(id__in=ids).order_by("id"))
-        with transaction.atomic():
-            infos = screen_items(items, ctx)
-            link_products(infos, items)
-            firsts = mark_exact_duplicates(infos, seen)
-            created = RiskInfo.objects.bulk_create(infos)
-            for info in created:
-                if info.status == RiskInfoStatus.DUPLICATE and info.duplicate_of_id is None:
-                    info.duplicate_of_id = firsts[info.content_hash].pk
-                    RiskInfo.objects.filter(pk=info.pk).update(duplicate_of_id=info.duplicate_of_id)
-                seen.setdefault(info.content_hash, info.pk)
-                counts[info.status] += 1
-            record_many(
-                "screen",
-                created,
-                to_state=lambda i: i.status,
-                message=lambda i: f"由原始信息 {i.raw_item.external_id} 筛查生成",
-            )
-        done += len(ids)
-        if progress:
-            progress(len(ids))
+    with dedup_index.screening_lock():
+        ctx = get_context()
+        cache = dedup_index.synced_index()
+        ctx.start_run(cache.index)
+        events = EventStore(ctx)
+        seen: dict[str, int] = {}
+        last_id = 0
+        try:
+            while limit is None or done < limit:
+                ids = list(pending.filter(id__gt=last_id).values_list("id", flat=True)[:CHUNK])
+                if limit is not None:
+                    ids = ids[: limit - done]
+                if not ids:
+                    break
+                last_id = ids[-1]
+                items = list(RawItem.objects.filter(id__in=ids).order_by("id"))
+                with transaction.atomic():
+                    _screen_chunk(items, ctx, events, seen, counts)
+                cache.watermark = max(cache.watermark, last_id)
+                done += len(ids)
+                if progress:
+                    progress(len(ids))
+        except BaseException:
+            dedup_index.forget()  # it may hold items whose transaction was rolled back
+            raise
+        if done:
+            dedup_index.save(cache)
     log.info("screened %d raw items: %s", done, counts)
     return counts
 
 
+def _screen_chunk(
+    items: list[RawItem],
+    ctx: ScreeningContext,
+    events: EventStore,
+    seen: dict[str, int],
+    counts: dict[str, int],
+) -> None:
+    screened = screen_items(items, ctx)
+    infos = [s.info for s in screened]
+    link_products(infos, items)
+    firsts = mark_exact_duplicates([s.info for s in screened if s.duplicate_of_raw is None], seen)
+    here = {s.item.pk: s for s in screened}
+    stored = _stored_originals(screened, here)
+    for s in screened:  # in order: a duplicate joins its original's event
+        if s.duplicate_of_raw in here:
+            events.join(s, here[s.duplicate_of_raw].event_ref)
+        elif s.duplicate_of_raw in stored:
+            s.info.duplicate_of_id, event_pk = stored[s.duplicate_of_raw]
+            events.join(s, str(event_pk) if event_pk else None)
+        elif s.info.status != RiskInfoStatus.DUPLICATE:  # an identical record joins nothing
+            events.assign(s)
+    event_pks = events.store()
+    for s in screened:
+        s.info.event_id = event_pks.get(s.event_ref) if s.event_ref else None
+    created = insert_objects(infos)
+    linked: list[RiskInfo] = []
+    for s, info in zip(screened, created, strict=True):
+        if s.duplicate_of_raw in here:
+            info.duplicate_of_id = here[s.duplicate_of_raw].info.pk
+            linked.append(info)
+        elif info.duplicate_of_id is None and firsts.get(info.content_hash, info) is not info:
+            info.duplicate_of_id = firsts[info.content_hash].pk  # a later identical record
+            linked.append(info)
+        if info.source_kind not in dedup_index.NEAR_DUP_KINDS:
+            seen.setdefault(info.content_hash, info.pk)
+        counts[info.status] += 1
+    update_rows(RiskInfo, ["duplicate_of"], linked)
+    events.store_first_items({str(s.item.pk): s.info.pk for s in screened})
+    record_many(
+        "screen",
+        created,
+        to_state=lambda i: i.status,
+        message=lambda i: f"由原始信息 {i.raw_item.external_id} 筛查生成",
+    )
+
+
+def _stored_originals(
+    screened: list[Screened], here: dict[int, Screened]
+) -> dict[int, tuple[int, int | None]]:
+    """For near-duplicates of items screened in earlier chunks: (risk info id, event id)."""
+    wanted = {s.duplicate_of_raw for s in screened if s.duplicate_of_raw is not None}
+    missing = wanted - here.keys()
+    if not missing:
+        return {}
+    return {
+        raw: (pk, event)
+        for raw, pk, event in RiskInfo.objects.filter(raw_item_id__in=missing).values_list(
+            "raw_item_id", "id", "event_id"
+        )
+    }
+
+
+def _naive_utc(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(tzinfo=None)
+
+
+class EventStore:
+    """Event clustering (``EventClusterer``) with its events stored as ``Event`` rows.
+
+    The clusterer starts from the stored events still open (last item within twice the window
+    of the newest). During a chunk, a new event has a temporary id (``n1``, ``n2`` …);
+    ``store`` writes the chunk's new events in one insert and renames them to their rows'
+    ids, and writes back the counts of the events the chunk added to.
+    """
+
+    def __init__(self, ctx: ScreeningContext) -> None:
+        self.ctx = ctx
+        self.window = timedelta(days=settings.PQRISK_EVENT_WINDOW_DAYS)
+        newest = Event.objects.aggregate(m=Max("last_seen"))["m"]
+        rows = list(Event.objects.filter(last_seen__gte=newest - 2 * self.window)) if newest else []
+        self.rows: dict[str, Event] = {str(e.pk): e for e in rows}
+        state = {
+            "window_days": self.window / timedelta(days=1),
+            "prefix": "n",
+            "next": 1,
+            "events": [
+                {
+                    "event_id": str(e.pk),
+                    "key": e.key.split("|", 2),
+                    "first_seen": _naive_utc(e.first_seen).isoformat(),
+                    "last_seen": _naive_utc(e.last_seen).isoformat(),
+                    "count": e.item_count,
+                    "sources": e.sources,
+                    "first_item": str(e.first_item_id or ""),
+                }
+                for e in rows
+            ],
+        }
+        self.clusterer = EventClusterer.from_dict(state)
+        self.touched: set[str] = set()  # event ids (temporary or stored) the chunk changed
+
+    def _item(self, s: Screened) -> EventItem:
+        info = s.info
+        return EventItem(
+            item_id=str(s.item.pk),
+            when=_naive_utc(s.when),
+            product=info.product_category.code if info.product_category else None,
+            hazard=info.hazard.code if info.hazard else None,
+            enterprise=str(info.enterprise_id) if info.enterprise_id else None,
+            place=info.district.code if info.district else None,
+            source=info.source_kind,
+        )
+
+    def assign(self, s: Screened) -> None:
+        """Put a new (not duplicate) item in its event; reference items stay outside."""
+        if s.info.status == RiskInfoStatus.REFERENCE:
+            return
+        assignment = self.clusterer.assign(self._item(s))
+        if assignment is not None:
+            s.event_ref = assignment.event_id
+            self.touched.add(assignment.event_id)
+
+    def join(self, s: Screened, event_id: str | None) -> None:
+        """Count a duplicate in its original's event (open or closed)."""
+        if event_id is None:
+            return
+        item = self._item(s)
+        if not self.clusterer.join(event_id, item):
+            row = self.rows.get(event_id) or Event.objects.filter(pk=int(event_id)).first()
+            if row is None:
+                return
+            self.rows[event_id] = row
+            row.item_count += 1
+            source = item.source or "unknown"
+            row.sources[source] = row.sources.get(source, 0) + 1
+            row.last_seen = max(row.last_seen, s.when)
+        s.event_ref = event_id
+        self.touched.add(event_id)
+
+    def store(self) -> dict[str, int]:
+        """Insert the chunk's new events, write back the changed ones; every touched event
+        id (temporary ones included) → its row's primary key."""
+        new: list[tuple[str, Event]] = []
+        changed: list[Event] = []
+        for ref in self.touched:
+            state = self.clusterer.event(ref)
+            row = self.rows.get(ref)
+            if row is None:
+                assert state is not None
+                row = self._new_row(state.key)
+                new.append((ref, row))
+            if state is not None:
+                row.first_seen = state.first_seen.replace(tzinfo=UTC)
+                row.last_seen = state.last_seen.replace(tzinfo=UTC)
+                row.item_count = state.count
+                row.sources = dict(state.sources)
+            if row.pk is not None:
+                changed.append(row)
+        insert_objects([row for _, row in new])
+        for ref, row in new:
+            self.clusterer.rename(ref, str(row.pk))
+            self.rows[str(row.pk)] = row
+        update_rows(Event, ["first_seen", "last_seen", "item_count", "sources"], changed)
+        pks = {ref: row.pk for ref, row in new}
+        pks.update((ref, int(ref)) for ref in self.touched if ref not in pks)
+        self.touched = {str(pk) for pk in pks.values()}
+        return pks
+
+    def _new_row(self, key: tuple[str, str, str]) -> Event:
+        product, hazard, where = key
+        kind, _, ident = where.partition(":")
+        enterprise = self.ctx.enterprises.get(int(ident)) if kind == "enterprise" else None
+        return Event(
+            key="|".join(key),
+            product_category=self.ctx.products[product],
+            hazard=self.ctx.hazards[hazard],
+            enterprise=enterprise,
+            district=enterprise.district
+            if enterprise
+            else self.ctx.districts.get(ident)
+            if kind == "place"
+            else None,
+        )
+
+    def store_first_items(self, info_of_item: dict[str, int]) -> None:
+        """Point each touched event at its first item when that item was in this chunk."""
+        changed: list[Event] = []
+        for ref in self.touched:
+            state = self.clusterer.event(ref)
+            first = info_of_item.get(state.first_item) if state is not None else None
+            row = self.rows[ref]
+            if first is not None and row.first_item_id != first:
+                row.first_item_id = first
+                changed.append(row)
+        update_rows(Event, ["first_item"], changed)
+        self.touched.clear()
+
+
 def mark_exact_duplicates(infos: Sequence[RiskInfo], seen: dict[str, int]) -> dict[str, RiskInfo]:
-    """Mark each info whose content hash was screened before as a duplicate of the first.
+    """Mark each templated record (licences, spot checks … — free text is matched by the
+    near-duplicate index) whose content hash was screened before as a duplicate of the first.
 
     ``seen`` maps hashes to the id of the first risk info with that content (grown as the
     run goes on, filled from the database for hashes not seen in this run). Returns, for
     hashes first met in this chunk, the info that is the original.
     """
+    infos = [i for i in infos if i.source_kind not in dedup_index.NEAR_DUP_KINDS]
     missing = list({i.content_hash for i in infos} - seen.keys())
     if missing:
         for h, pk in (
             RiskInfo.objects.filter(content_hash__in=missing)
             .exclude(status=RiskInfoStatus.DUPLICATE)
+            .exclude(source_kind__in=dedup_index.NEAR_DUP_KINDS)
             .order_by("id")
             .values_list("content_hash", "id")
         ):

@@ -8,3 +8,20 @@ def run_pipeline() -> dict[str, int]:
 
     report = pipeline.run_pipeline()
     return {**report.screened, **report.proposals, "escalated": report.escalated}
+
+
+@shared_task(name="pqrisk.screening.tasks.screen_batch")
+def screen_batch(raw_item_ids: list[int]) -> dict[str, int]:
+    """Screen these raw items (those not screened yet): a batch sent after an ingest.
+    Idempotent; runs wait for each other (one screening run per database at a time)."""
+    from pqrisk.screening.services import screen_raw_items
+
+    return screen_raw_items(raw_item_ids)
+
+
+@shared_task(name="pqrisk.screening.tasks.screen_pending")
+def screen_pending() -> dict[str, int]:
+    """Screen every raw item not screened yet."""
+    from pqrisk.screening.services import screen_pending as run
+
+    return run()

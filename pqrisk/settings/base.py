@@ -200,3 +200,13 @@ PQRISK_POLICY: dict[str, object] = {}
 # A saved index is built for one value: after a change, NearDupIndex.load refuses it until
 # it is rebuilt.
 PQRISK_NEARDUP_THRESHOLD = float(os.environ.get("PQRISK_NEARDUP_THRESHOLD", "0.7"))
+
+# Event clustering (pqrisk/core/screening/events.py): items about the same product, hazard
+# and enterprise or place join one event while they arrive within this many days of it.
+PQRISK_EVENT_WINDOW_DAYS = float(os.environ.get("PQRISK_EVENT_WINDOW_DAYS", "14"))
+# Where screening keeps its near-duplicate index between runs (rebuilt from the database
+# when missing or not this database's).
+PQRISK_SCREENING_DIR = Path(os.environ.get("PQRISK_SCREENING_DIR", VAR_DIR / "screening"))
+# An optional trained relevance model (pqrisk classify train … --positive 相关); its score is
+# kept on each item. Without one, relevance is "names a product and a hazard".
+PQRISK_RELEVANCE_MODEL = os.environ.get("PQRISK_RELEVANCE_MODEL", "")

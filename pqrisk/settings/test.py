@@ -1,5 +1,9 @@
 """Test settings: the same as base, with fast hashing and eager Celery."""
 
+import os
+import tempfile
+from pathlib import Path
+
 from .base import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -15,3 +19,5 @@ WHITENOISE_AUTOREFRESH = True
 # Close connections after each request and task: a worker thread in the broker tests must
 # not keep a session open that would block dropping the test database.
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+# Each test process keeps its own screening index (xdist runs several at once).
+PQRISK_SCREENING_DIR = Path(tempfile.gettempdir(), f"pqrisk-screening-{os.getpid()}")

@@ -18,7 +18,7 @@ dropped from the in-memory index, which keeps memory bounded on a long stream.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -93,11 +93,20 @@ class Assignment:
 class EventClusterer:
     """Assigns items to events one at a time; open events stay in memory."""
 
-    def __init__(self, window: timedelta = DEFAULT_WINDOW, *, prefix: str = "E") -> None:
+    def __init__(
+        self,
+        window: timedelta = DEFAULT_WINDOW,
+        *,
+        prefix: str = "E",
+        new_id: Callable[[tuple[str, str, str], EventItem], str] | None = None,
+    ) -> None:
+        """``new_id(key, first_item)``, when given, names each new event (the Django side
+        stores the event and uses its primary key); otherwise events are ``prefix`` + n."""
         if window <= timedelta(0):
             raise ValueError("the event window must be positive")
         self.window = window
         self.prefix = prefix
+        self.new_id = new_id
         self._open: dict[tuple[str, str, str], list[Event]] = {}
         self._by_id: dict[str, Event] = {}
         self._next = 1
@@ -115,10 +124,12 @@ class EventClusterer:
         event = self._find(key, item.when)
         is_new = event is None
         if event is None:
-            event = Event(
-                f"{self.prefix}{self._next}", key, item.when, item.when, first_item=item.item_id
-            )
-            self._next += 1
+            if self.new_id is not None:
+                event_id = self.new_id(key, item)
+            else:
+                event_id = f"{self.prefix}{self._next}"
+                self._next += 1
+            event = Event(event_id, key, item.when, item.when, first_item=item.item_id)
             self._add(event)
         elif item.when < event.first_seen:
             event.first_seen, event.first_item = item.when, item.item_id
@@ -138,6 +149,13 @@ class EventClusterer:
         event.sources[item.source or "unknown"] += 1
         event.last_seen = max(event.last_seen, item.when)
         return True
+
+    def rename(self, old: str, new: str) -> None:
+        """Give an open event another id (the Django side names a new event by its row's
+        primary key once the row is stored)."""
+        event = self._by_id.pop(old)
+        event.event_id = new
+        self._by_id[new] = event
 
     def event(self, event_id: str) -> Event | None:
         return self._by_id.get(event_id)
@@ -189,8 +207,15 @@ class EventClusterer:
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> EventClusterer:
-        clusterer = cls(timedelta(days=float(data["window_days"])), prefix=data["prefix"])
+    def from_dict(
+        cls,
+        data: dict[str, Any],
+        *,
+        new_id: Callable[[tuple[str, str, str], EventItem], str] | None = None,
+    ) -> EventClusterer:
+        clusterer = cls(
+            timedelta(days=float(data["window_days"])), prefix=data["prefix"], new_id=new_id
+        )
         clusterer._next = int(data["next"])
         for raw in data["events"]:
             event = Event.from_dict(raw)

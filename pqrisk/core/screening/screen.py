@@ -23,6 +23,7 @@ The steps and who owns them:
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -38,6 +39,9 @@ from pqrisk.sources.readers import has_bad_bytes
 MAX_TEXT_CHARS = 100_000
 MAX_ID_CHARS = 200
 CHUNK = 500
+# Ids remembered for duplicates to join their original's event and for "one id, one text":
+# the most recent ones, so a Screener on an endless stream stays bounded (about 30 MB).
+RECENT_IDS = 200_000
 # Sources whose texts people write freely; the others come from forms and templates.
 NEAR_DUP_SOURCES = frozenset({"", "media", "complaint", "station", "news"})
 NO_WORDS = "没有可识别的文字（只有表情或符号）"
@@ -120,8 +124,31 @@ def _has_words(doc: str) -> bool:
     return any(ch.isalnum() for ch in doc)
 
 
+class _Recent(OrderedDict[str, Any]):
+    """A mapping that forgets its oldest keys beyond ``limit``."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self.limit = limit
+
+    def remember(self, key: str, value: Any) -> Any:
+        """The value already kept for ``key``, else ``value`` (now kept)."""
+        kept = self.get(key)
+        if kept is not None:
+            return kept
+        self[key] = value
+        if len(self) > self.limit:
+            self.popitem(last=False)
+        return value
+
+
 class Screener:
-    """Screens items in chunks; holds the dedup index and the open events between calls."""
+    """Screens items in chunks; holds the dedup index and the open events between calls.
+
+    ``cluster=False`` leaves events to the caller (``event_id`` is None): the Django side
+    clusters on the fields it resolves against the register (catalogue code given by a
+    record, matched enterprise), which the text alone does not know.
+    """
 
     def __init__(
         self,
@@ -131,14 +158,16 @@ class Screener:
         clusterer: EventClusterer | None = None,
         relevance: RelevanceScorer | None = None,
         reference_date: date | None = None,
+        cluster: bool = True,
     ) -> None:
         self.extractor = extractor or default_extractor()
         self.index = index if index is not None else NearDupIndex()
         self.clusterer = clusterer or EventClusterer()
+        self.cluster = cluster
         self.relevance = relevance
         self.reference_date = reference_date
-        self._event_of: dict[str, str] = {}  # item id -> event id, for duplicates to join
-        self._doc_of: dict[str, int] = {}  # item id -> hash of its cleaned text
+        self._event_of = _Recent(RECENT_IDS)  # item id -> event id, for duplicates to join
+        self._doc_of = _Recent(RECENT_IDS)  # item id -> hash of its cleaned text
 
     def screen(self, items: Iterable[Mapping[str, Any] | Exception]) -> Iterator[dict[str, Any]]:
         """One result per item, in order; an ``Exception`` in the input (a line that could
@@ -170,7 +199,7 @@ class Screener:
                 out[item.position] = _error(raw[item.position], NO_WORDS)
                 continue
             digest = hash(item.doc)
-            if self._doc_of.setdefault(item.item_id, digest) != digest:
+            if self._doc_of.remember(item.item_id, digest) != digest:
                 out[item.position] = _error(raw[item.position], "同一编号（id）对应了不同的内容")
                 continue
             near.append(item)
@@ -281,6 +310,8 @@ class Screener:
         }
 
     def _event(self, item: _Item, found: Extraction, match: Match | None) -> str | None:
+        if not self.cluster:
+            return None
         when = item.published or datetime.combine(
             self.reference_date or date.today(), datetime.min.time()
         )
@@ -298,12 +329,12 @@ class Screener:
         if match is not None:
             original = self._event_of.get(match.duplicate_of)
             if original is not None and self.clusterer.join(original, event_item):
-                self._event_of[item.item_id] = original
+                self._event_of.remember(item.item_id, original)
                 return original
         assignment = self.clusterer.assign(event_item)
         if assignment is None:
             return None
-        self._event_of[item.item_id] = assignment.event_id
+        self._event_of.remember(item.item_id, assignment.event_id)
         return assignment.event_id
 
 

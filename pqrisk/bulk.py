@@ -1,0 +1,86 @@
+"""Fast bulk writes for the pipeline's many rows, with Django's semantics where it matters.
+
+``insert_objects`` is ``bulk_create`` that, on PostgreSQL, streams the rows with ``COPY``
+(primary keys taken from the table's sequence first, so the objects have them afterwards,
+as with ``bulk_create``). Django 5.2's ``bulk_create`` on PostgreSQL sends each column as
+an array, and psycopg escapes every text element of an array with a regular expression in
+Python: for screened items (text, evidence JSON) that costs more than screening them did
+(benchmarks/bench_screen_db.py). Elsewhere (SQLite) it is ``bulk_create``.
+
+``update_rows`` writes chosen fields of many rows with one prepared UPDATE run per row
+(``executemany``), where ``bulk_update`` builds a CASE expression per field and row.
+
+Neither sends signals or calls ``save`` (as ``bulk_create`` and ``bulk_update``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, TypeVar, cast
+
+from django.db import connection
+from django.db.models import Field, Model
+
+M = TypeVar("M", bound=Model)
+
+
+def _fields(model: type[Model], names: Sequence[str]) -> list[Field[Any, Any]]:
+    return [cast("Field[Any, Any]", model._meta.get_field(name)) for name in names]
+
+
+def insert_objects(objs: Sequence[M]) -> list[M]:
+    """Insert ``objs`` (all of one model, primary keys unset); return them with their keys."""
+    if not objs:
+        return []
+    model = type(objs[0])
+    if connection.vendor != "postgresql":
+        return model._default_manager.bulk_create(objs)
+    meta = model._meta
+    pk = meta.pk
+    assert pk is not None
+    fields = [cast("Field[Any, Any]", f) for f in meta.concrete_fields if not f.primary_key]
+    qn = connection.ops.quote_name
+    table = qn(meta.db_table)
+    columns = ", ".join(qn(str(c)) for c in [pk.column, *(f.column for f in fields)])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [meta.db_table, pk.column, len(objs)],
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+        # The driver's cursor bypasses Django's error translation: restore it, so that a
+        # constraint violation is an IntegrityError here too.
+        with (
+            connection.wrap_database_errors,
+            cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
+        ):
+            for obj, ident in zip(objs, ids, strict=True):
+                obj.pk = ident
+                copy.write_row(
+                    [
+                        ident,
+                        *(f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields),
+                    ]
+                )
+    for obj in objs:
+        obj._state.adding = False
+        obj._state.db = connection.alias
+    return list(objs)
+
+
+def update_rows(model: type[Model], names: Sequence[str], objs: Sequence[Model]) -> None:
+    """Write the fields ``names`` of ``objs`` (stored rows of ``model``)."""
+    if not objs:
+        return
+    fields = _fields(model, names)
+    qn = connection.ops.quote_name
+    pk = model._meta.pk
+    assert pk is not None
+    sets = ", ".join(f"{qn(str(f.column))} = %s" for f in fields)
+    sql = f"UPDATE {qn(model._meta.db_table)} SET {sets} WHERE {qn(pk.column)} = %s"
+    rows = [
+        [*(f.get_db_prep_save(getattr(o, f.attname), connection) for f in fields), o.pk]
+        for o in objs
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)

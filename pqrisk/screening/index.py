@@ -1,0 +1,196 @@
+"""The near-duplicate index of screened items, kept on disk and checked against the database.
+
+The database is the truth: an item is in the index when its RiskInfo is of a free-text source
+(``NEAR_DUP_KINDS``) and has screened text. The file (``PQRISK_SCREENING_DIR/neardup.npz``
+with ``neardup.json`` beside it) is a cache of that, so a run does not re-hash every item:
+
+- ``neardup.json`` names the database's ``IndexState`` token the file was built for, the
+  highest raw item id it has seen (the watermark) and its item count;
+- on load, a file for another token (another database, a restored backup, rows rolled back)
+  or whose count disagrees with the database is discarded and the index rebuilt from the
+  stored texts; items screened after the watermark (by another process, or after a crash
+  before the file was saved) are added in order — so the index always ends up equal to the
+  database's;
+- one screening run at a time (``screening_lock``): on PostgreSQL an advisory lock, so
+  workers on several machines wait for each other; on SQLite a file lock.
+
+Within a process the index stays in memory between runs and is only topped up.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import logging
+import os
+import tempfile
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import QuerySet
+
+from pqrisk.core.screening.neardup import NearDupIndex, NearDupIndexError
+from pqrisk.intake.choices import SourceKind
+
+from .models import IndexState, RiskInfo
+
+log = logging.getLogger(__name__)
+
+INDEX_FILE = "neardup.npz"
+META_FILE = "neardup.json"
+LOCK_FILE = "screening.lock"
+# Free-text sources are checked for near-duplicates (see Screener.NEAR_DUP_SOURCES); the
+# others come from forms and templates, where only an identical text is a duplicate.
+NEAR_DUP_KINDS = (SourceKind.MEDIA, SourceKind.COMPLAINT, SourceKind.STATION)
+_ADVISORY_KEY = 0x70717269736B  # "pqrisk": one screening run at a time per database
+_CATCH_UP_BATCH = 2000
+
+
+@dataclass
+class IndexCache:
+    index: NearDupIndex
+    token: str
+    watermark: int = 0  # highest raw item id the index has seen
+
+
+_cached: IndexCache | None = None
+
+
+def state_dir() -> Path:
+    return Path(settings.PQRISK_SCREENING_DIR)
+
+
+def indexed_infos() -> QuerySet[RiskInfo]:
+    """The risk information the index holds (or must hold)."""
+    return RiskInfo.objects.filter(source_kind__in=NEAR_DUP_KINDS).exclude(screened_text="")
+
+
+@contextlib.contextmanager
+def screening_lock() -> Iterator[None]:
+    """Hold the one screening run of this database (blocks until the running one ends)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute("SELECT pg_advisory_lock(%s)", [_ADVISORY_KEY])
+        try:
+            yield
+        finally:
+            with connection.cursor() as cur:
+                cur.execute("SELECT pg_advisory_unlock(%s)", [_ADVISORY_KEY])
+        return
+    folder = state_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / LOCK_FILE).open("a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _token() -> str:
+    state = IndexState.objects.order_by("id").first()
+    if state is None:
+        state = IndexState.objects.create(token=uuid.uuid4())
+    return str(state.token)
+
+
+def _new_index() -> NearDupIndex:
+    return NearDupIndex(threshold=settings.PQRISK_NEARDUP_THRESHOLD)
+
+
+def _load_file(token: str) -> IndexCache | None:
+    folder = state_dir()
+    try:
+        meta = json.loads((folder / META_FILE).read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(meta, dict) or meta.get("token") != token:
+        return None
+    try:
+        index = NearDupIndex.load(folder / INDEX_FILE, threshold=settings.PQRISK_NEARDUP_THRESHOLD)
+    except (OSError, NearDupIndexError) as exc:
+        log.warning("near-duplicate index file not used, rebuilding: %s", exc)
+        return None
+    if len(index) != meta.get("items"):
+        log.warning("near-duplicate index file and its description disagree, rebuilding")
+        return None
+    return IndexCache(index, token, int(meta.get("watermark") or 0))
+
+
+def synced_index() -> IndexCache:
+    """The index, equal to the database's screened items (call under ``screening_lock``)."""
+    global _cached
+    token = _token()
+    cache = _cached if _cached is not None and _cached.token == token else _load_file(token)
+    if cache is not None:
+        held = indexed_infos().filter(raw_item_id__lte=cache.watermark).count()
+        if held != len(cache.index):
+            log.warning(
+                "near-duplicate index holds %d items, the database %d: rebuilding",
+                len(cache.index),
+                held,
+            )
+            cache = None
+    if cache is None:
+        cache = IndexCache(_new_index(), token)
+    added = catch_up(cache)
+    if added:
+        log.info("near-duplicate index: %d stored items added", added)
+    _cached = cache
+    return cache
+
+
+def catch_up(cache: IndexCache) -> int:
+    """Add the stored items screened after the watermark, in the order they arrived."""
+    rows = (
+        indexed_infos()
+        .filter(raw_item_id__gt=cache.watermark)
+        .order_by("raw_item_id")
+        .values_list("raw_item_id", "screened_text")
+    )
+    batch: list[tuple[str, str]] = []
+    added = 0
+    for raw_id, text in rows.iterator(chunk_size=_CATCH_UP_BATCH):
+        batch.append((str(raw_id), text))
+        cache.watermark = max(cache.watermark, raw_id)
+        if len(batch) == _CATCH_UP_BATCH:
+            cache.index.check_and_add_many(batch, cleaned=True)
+            added += len(batch)
+            batch = []
+    if batch:
+        cache.index.check_and_add_many(batch, cleaned=True)
+        added += len(batch)
+    return added
+
+
+def forget() -> None:
+    """Drop the in-memory index (after a failed chunk: it may hold items the database lost)."""
+    global _cached
+    _cached = None
+
+
+def save(cache: IndexCache) -> None:
+    """Write the index, then its description (a crash between leaves them disagreeing, and
+    the next load rebuilds)."""
+    folder = state_dir()
+    cache.index.save(folder / INDEX_FILE)
+    meta: dict[str, Any] = {
+        "token": cache.token,
+        "watermark": cache.watermark,
+        "items": len(cache.index),
+        **cache.index.params(),
+    }
+    fd, tmp = tempfile.mkstemp(prefix=f".{META_FILE}.", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(meta, fh)
+        os.replace(tmp, folder / META_FILE)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
