@@ -113,7 +113,9 @@ class Event(models.Model):
     """Items about one incident: the same product category and hazard, by the same
     enterprise or in the same place, within the event window (``PQRISK_EVENT_WINDOW_DAYS``)."""
 
-    key = models.CharField("事件键", max_length=200, db_index=True)
+    # product code | hazard family: the events an item may join (see core.screening.events).
+    group = models.CharField("产品与危害类别", max_length=80, db_index=True)
+    key = models.CharField("事件键", max_length=300)
     product_category = models.ForeignKey(
         "reference.ProductCategory",
         on_delete=models.PROTECT,
@@ -143,6 +145,9 @@ class Event(models.Model):
     last_seen = models.DateTimeField("最近出现", db_index=True)
     item_count = models.PositiveIntegerField("信息条数", default=0)
     sources = models.JSONField("来源分布", default=dict, blank=True)
+    # What items of the event named (enterprises, brands, models) and the places they were in.
+    anchors = models.JSONField("关联要素", default=list, blank=True)
+    places = models.JSONField("涉及地区", default=list, blank=True)
     first_item = models.ForeignKey(
         RiskInfo,
         null=True,

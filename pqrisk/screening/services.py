@@ -17,6 +17,7 @@ Celery batch, the CLI) is idempotent per item.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
@@ -31,6 +32,7 @@ from django.utils import timezone
 from pqrisk.audit.services import record_many
 from pqrisk.bulk import insert_objects, update_rows
 from pqrisk.core.screening.dedup import content_hash
+from pqrisk.core.screening.events import Event as CoreEvent
 from pqrisk.core.screening.events import EventClusterer, EventItem
 from pqrisk.core.screening.extract import Extractor, _default_company_finder
 from pqrisk.core.screening.neardup import NearDupIndex
@@ -423,6 +425,7 @@ def _screen_chunk(
     firsts = mark_exact_duplicates([s.info for s in screened if s.duplicate_of_raw is None], seen)
     here = {s.item.pk: s for s in screened}
     stored = _stored_originals(screened, here)
+    events.prepare(screened)
     for s in screened:  # in order: a duplicate joins its original's event
         if s.duplicate_of_raw in here:
             events.join(s, here[s.duplicate_of_raw].event_ref)
@@ -479,40 +482,55 @@ def _naive_utc(moment: datetime) -> datetime:
 class EventStore:
     """Event clustering (``EventClusterer``) with its events stored as ``Event`` rows.
 
-    The clusterer starts from the stored events still open (last item within twice the window
-    of the newest). During a chunk, a new event has a temporary id (``n1``, ``n2`` …);
-    ``store`` writes the chunk's new events in one insert and renames them to their rows'
-    ids, and writes back the counts of the events the chunk added to.
+    Before a chunk, ``prepare`` opens the stored events its items may join (same key, in
+    the window of the chunk's times), whatever order the items arrive in: a year of spot
+    checks loaded after a year of complaints still joins the complaints' events. During the
+    chunk a new event has a temporary id (``n1``, ``n2`` …); ``store`` inserts the new
+    events in one go, renames them to their rows' ids and writes back the changed ones.
     """
 
     def __init__(self, ctx: ScreeningContext) -> None:
         self.ctx = ctx
         self.window = timedelta(days=settings.PQRISK_EVENT_WINDOW_DAYS)
-        newest = Event.objects.aggregate(m=Max("last_seen"))["m"]
-        rows = list(Event.objects.filter(last_seen__gte=newest - 2 * self.window)) if newest else []
-        self.rows: dict[str, Event] = {str(e.pk): e for e in rows}
-        state = {
-            "window_days": self.window / timedelta(days=1),
-            "prefix": "n",
-            "next": 1,
-            "events": [
-                {
-                    "event_id": str(e.pk),
-                    "key": e.key.split("|", 2),
-                    "first_seen": _naive_utc(e.first_seen).isoformat(),
-                    "last_seen": _naive_utc(e.last_seen).isoformat(),
-                    "count": e.item_count,
-                    "sources": e.sources,
-                    "first_item": str(e.first_item_id or ""),
-                }
-                for e in rows
-            ],
-        }
-        self.clusterer = EventClusterer.from_dict(state)
+        self.clusterer = EventClusterer(self.window, prefix="n", auto_close=False)
+        self.rows: dict[str, Event] = {}  # event id -> its stored row
         self.touched: set[str] = set()  # event ids (temporary or stored) the chunk changed
+        self.first_info: dict[str, RiskInfo] = {}  # new event id -> its first item
+
+    def prepare(self, screened: list[Screened]) -> None:
+        """Open the stored events the chunk's items may join."""
+        items = [self._item(s) for s in screened if s.info.status != RiskInfoStatus.REFERENCE]
+        groups = {g for g in (i.group() for i in items) if g}
+        if not groups:
+            return
+        products = {g[0] for g in groups}  # a generic hazard may join any family's event
+        low = min(i.when for i in items).replace(tzinfo=UTC) - self.window
+        high = max(i.when for i in items).replace(tzinfo=UTC) + self.window
+        rows = Event.objects.filter(
+            product_category__code__in=products, last_seen__gte=low, first_seen__lte=high
+        )
+        for row in rows:
+            ref = str(row.pk)
+            if self.clusterer.event(ref) is None:
+                self.rows[ref] = row
+                self.clusterer.add(
+                    CoreEvent(
+                        ref,
+                        tuple(row.key.split("|", 2)),  # type: ignore[arg-type]
+                        _naive_utc(row.first_seen),
+                        _naive_utc(row.last_seen),
+                        row.item_count,
+                        Counter(row.sources),
+                        str(row.first_item_id or ""),
+                        set(row.anchors),
+                        set(row.places),
+                    )
+                )
 
     def _item(self, s: Screened) -> EventItem:
         info = s.info
+        tags = info.tags
+        model = str(s.item.payload.get("model") or "")
         return EventItem(
             item_id=str(s.item.pk),
             when=_naive_utc(s.when),
@@ -521,6 +539,9 @@ class EventStore:
             enterprise=str(info.enterprise_id) if info.enterprise_id else None,
             place=info.district.code if info.district else None,
             source=info.source_kind,
+            enterprises=tuple(tags.get("enterprises") or ()),
+            brands=tuple(dict.fromkeys(b for b in [info.brand, *(tags.get("brands") or ())] if b)),
+            models=tuple(dict.fromkeys(m for m in [model, *(tags.get("models") or ())] if m)),
         )
 
     def assign(self, s: Screened) -> None:
@@ -531,6 +552,8 @@ class EventStore:
         if assignment is not None:
             s.event_ref = assignment.event_id
             self.touched.add(assignment.event_id)
+            if assignment.is_new:
+                self.first_info[assignment.event_id] = s.info
 
     def join(self, s: Screened, event_id: str | None) -> None:
         """Count a duplicate in its original's event (open or closed)."""
@@ -559,39 +582,41 @@ class EventStore:
             row = self.rows.get(ref)
             if row is None:
                 assert state is not None
-                row = self._new_row(state.key)
+                row = self._new_row(ref, state.key)
                 new.append((ref, row))
             if state is not None:
                 row.first_seen = state.first_seen.replace(tzinfo=UTC)
                 row.last_seen = state.last_seen.replace(tzinfo=UTC)
                 row.item_count = state.count
                 row.sources = dict(state.sources)
+                row.anchors = sorted(state.anchors)
+                row.places = sorted(state.places)
             if row.pk is not None:
                 changed.append(row)
         insert_objects([row for _, row in new])
         for ref, row in new:
             self.clusterer.rename(ref, str(row.pk))
             self.rows[str(row.pk)] = row
-        update_rows(Event, ["first_seen", "last_seen", "item_count", "sources"], changed)
+        update_rows(
+            Event,
+            ["first_seen", "last_seen", "item_count", "sources", "anchors", "places"],
+            changed,
+        )
         pks = {ref: row.pk for ref, row in new}
         pks.update((ref, int(ref)) for ref in self.touched if ref not in pks)
         self.touched = {str(pk) for pk in pks.values()}
         return pks
 
-    def _new_row(self, key: tuple[str, str, str]) -> Event:
-        product, hazard, where = key
-        kind, _, ident = where.partition(":")
-        enterprise = self.ctx.enterprises.get(int(ident)) if kind == "enterprise" else None
+    def _new_row(self, ref: str, key: tuple[str, str, str]) -> Event:
+        """An event's row; its hazard, enterprise and district are its first item's."""
+        first = self.first_info[ref]
         return Event(
-            key="|".join(key),
-            product_category=self.ctx.products[product],
-            hazard=self.ctx.hazards[hazard],
-            enterprise=enterprise,
-            district=enterprise.district
-            if enterprise
-            else self.ctx.districts.get(ident)
-            if kind == "place"
-            else None,
+            group=f"{key[0]}|{key[1]}",
+            key="|".join(key)[:300],
+            product_category=first.product_category,
+            hazard=first.hazard,
+            enterprise=first.enterprise,
+            district=first.district,
         )
 
     def store_first_items(self, info_of_item: dict[str, int]) -> None:
@@ -606,6 +631,9 @@ class EventStore:
                 changed.append(row)
         update_rows(Event, ["first_item"], changed)
         self.touched.clear()
+        self.clusterer.close_before(datetime.max)  # the next chunk opens what it needs
+        self.rows.clear()
+        self.first_info.clear()
 
 
 def mark_exact_duplicates(infos: Sequence[RiskInfo], seen: dict[str, int]) -> dict[str, RiskInfo]:

@@ -122,3 +122,51 @@ def test_every_keyed_item_is_counted_once(rows: list[tuple[int, str]]) -> None:
     for n, (day, hazard) in enumerate(rows):
         c.assign(item(n, days=day, hazard=hazard))
     assert sum(e.count for e in c.events()) == len(rows)
+
+
+def test_the_consumer_fire_and_the_hospital_burn_are_one_incident() -> None:
+    c = EventClusterer()
+    fire = c.assign(item(1, hazard="fire", brands=("泰澜",)))
+    burn = c.assign(item(2, days=1, hazard="burns", enterprise=None, brands=("泰澜",)))
+    shock = c.assign(item(3, days=1, hazard="electric_shock", brands=("泰澜",)))
+    assert fire is not None and burn is not None and shock is not None
+    assert burn.event_id == fire.event_id != shock.event_id
+
+
+def test_a_seller_complaint_joins_the_makers_event_through_the_brand() -> None:
+    c = EventClusterer()
+    maker = c.assign(item(1, enterprise="泰澜车业", brands=("泰澜",), models=("LB-9208",)))
+    seller = c.assign(item(2, days=2, enterprise="晟鑫电子商务", brands=("泰澜",)))
+    by_model = c.assign(item(3, days=3, enterprise=None, models=("LB-9208",)))
+    assert maker is not None and seller is not None and by_model is not None
+    assert maker.event_id == seller.event_id == by_model.event_id
+    event = c.event(maker.event_id)
+    assert event is not None and "enterprise:晟鑫电子商务" in event.anchors
+
+
+def test_hospital_cases_of_a_district_meet_the_firm_there_but_not_a_second_firm() -> None:
+    c = EventClusterer()
+    case = c.assign(item(1, enterprise=None, place="310114", source="injury"))
+    firm = c.assign(item(2, days=1, enterprise="泰澜车业", place="310114"))
+    other = c.assign(item(3, days=2, enterprise="申江实业", place="310114"))
+    assert case is not None and firm is not None and other is not None
+    assert firm.event_id == case.event_id != other.event_id
+
+
+def test_a_generic_injury_joins_an_event_that_shares_its_anchor() -> None:
+    c = EventClusterer()
+    fire = c.assign(item(1, hazard="fire", brands=("泰澜",)))
+    hurt = c.assign(item(2, days=1, hazard="injury_other", enterprise=None, brands=("泰澜",)))
+    alone = c.assign(item(3, days=1, hazard="injury_other", enterprise=None, brands=("别牌",)))
+    assert fire is not None and hurt is not None and alone is not None
+    assert hurt.event_id == fire.event_id != alone.event_id
+
+
+def test_an_item_naming_nothing_joins_the_only_open_event_of_its_kind() -> None:
+    c = EventClusterer()
+    a = c.assign(item(1))
+    vague = c.assign(item(2, days=1, enterprise=None))
+    assert a is not None and vague is not None and vague.event_id == a.event_id
+    c.assign(item(3, days=1, enterprise="申江实业"))
+    vaguer = c.assign(item(4, days=2, enterprise=None))
+    assert vaguer is not None and vaguer.event_id not in (a.event_id,) and vaguer.is_new

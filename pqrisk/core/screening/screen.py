@@ -325,6 +325,9 @@ class Screener:
             enterprise=found.enterprises[0] if found.enterprises else None,
             place=found.region.code if found.region and found.region.code else None,
             source=item.source,
+            enterprises=found.enterprises[1:],
+            brands=found.brands,
+            models=found.models,
         )
         if match is not None:
             original = self._event_of.get(match.duplicate_of)
