@@ -501,8 +501,52 @@ def screen_cmd(
         )
     except (OSError, ValueError) as exc:
         message = getattr(exc, "message_zh", None) or str(exc)
-        raise click.ClickException(f"{input_path}：{message}") from exc
+        if str(input_path) not in message:
+            message = f"{input_path}：{message}"
+        raise click.ClickException(message) from exc
     click.echo(stats.summary_zh, err=str(output_path) == "-")
+
+
+@main.command(
+    "userdict",
+    help="按数据库中的产品目录、危害分类、品牌和企业名称生成分词用户词典（jieba 格式）",
+)
+@click.option(
+    "-o",
+    "--output",
+    "output_path",
+    default="-",
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+    help="词典文件（缺省为标准输出）",
+)
+def userdict(output_path: Path) -> None:
+    _setup()
+    from pqrisk.core.text.segment import user_dictionary_text
+    from pqrisk.screening.services import database_user_dictionary
+
+    words = database_user_dictionary()
+    text = user_dictionary_text(words)
+    if str(output_path) == "-":
+        click.echo(text, nl=False)
+    else:
+        output_path.write_text(text, "utf-8")
+        click.echo(f"已写出 {len(words)} 个词：{output_path}", err=True)
+
+
+@main.command("segment", help="用数据库生成的用户词典分词：参数中的文本，或标准输入的每一行")
+@click.argument("texts", nargs=-1)
+def segment(texts: tuple[str, ...]) -> None:
+    _setup()
+    from pqrisk.core.text.normalize import clean_text
+    from pqrisk.core.text.segment import Segmenter
+    from pqrisk.screening.services import database_user_dictionary
+
+    segmenter = Segmenter(database_user_dictionary())
+    lines: list[str] = list(texts)
+    if not lines:
+        lines = [raw.rstrip("\n") for raw in sys.stdin]
+    for text in lines:
+        click.echo(" ".join(segmenter.cut(clean_text(text))))
 
 
 class _BadInput(click.ClickException):
@@ -552,9 +596,9 @@ def _read_table(path: Path, *columns: str) -> tuple[list[str], list[dict[str, st
 
 
 def _undecodable(text: str) -> bool:
-    import re
+    from pqrisk.sources.readers import has_bad_bytes
 
-    return re.search("[\udc00-\udcff]", text) is not None  # how open_text marks bad bytes
+    return has_bad_bytes(text)
 
 
 @main.group(

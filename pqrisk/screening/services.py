@@ -34,13 +34,14 @@ from pqrisk.bulk import insert_objects, update_rows
 from pqrisk.core.screening.dedup import content_hash
 from pqrisk.core.screening.events import Event as CoreEvent
 from pqrisk.core.screening.events import EventClusterer, EventItem
-from pqrisk.core.screening.extract import Extractor, _default_company_finder
+from pqrisk.core.screening.extract import Extractor, _default_company_finder, known_brands
 from pqrisk.core.screening.neardup import NearDupIndex
 from pqrisk.core.screening.run import load_relevance
 from pqrisk.core.screening.screen import RelevanceScorer, Screener
 from pqrisk.core.screening.tagging import Vocabulary
-from pqrisk.core.text.company import CompanyMatch, CompanyMatcher, MatchMethod
+from pqrisk.core.text.company import CompanyMatch, CompanyMatcher, MatchMethod, parse_company
 from pqrisk.core.text.normalize import normalize_text
+from pqrisk.core.text.segment import UserWord, build_user_dictionary
 from pqrisk.enterprises.models import Enterprise, Product
 from pqrisk.intake.models import RawItem
 from pqrisk.reference.models import District, HazardType, ProductCategory
@@ -114,6 +115,19 @@ def database_brands() -> list[str]:
     """Brands the register knows (products of enterprises), for the extractor's lexicon."""
     return sorted(
         {b.strip() for b in Product.objects.exclude(brand="").values_list("brand", flat=True)}
+    )
+
+
+def database_user_dictionary() -> list[UserWord]:
+    """The segmentation user dictionary (分词用户词典) from the database: catalogue names and
+    keywords, hazard names and keywords, known and registered brands, and enterprise names
+    with their trade names (字号), so that jieba keeps them whole."""
+    names = list(Enterprise.objects.values_list("name", flat=True))
+    return build_user_dictionary(
+        products=[w for p in ProductCategory.objects.all() for w in (p.name, *p.keywords)],
+        hazards=[w for h in HazardType.objects.all() for w in (h.name, *h.keywords)],
+        brands=[*known_brands(), *database_brands(), *(parse_company(n).brand for n in names)],
+        enterprises=names,
     )
 
 

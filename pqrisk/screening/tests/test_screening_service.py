@@ -187,3 +187,28 @@ def test_a_batch_is_screened_once_however_often_it_is_sent() -> None:
     assert sum(screen_batch.apply(args=[raw_ids]).get().values()) == 1  # as the Celery task
     assert sum(screen_raw_items(raw_ids).values()) == 0
     assert RiskInfo.objects.count() == 2
+
+
+def test_the_user_dictionary_holds_the_registers_names_and_brands() -> None:
+    from pqrisk.screening.services import database_user_dictionary
+
+    firm = enterprise("310115", "上海晶澜照明有限公司")
+    Product.objects.create(enterprise=firm, name="LED台灯", brand="澜光")
+    words = {w.word: w.kind for w in database_user_dictionary()}
+    assert words["上海晶澜照明有限公司"] == "enterprise"
+    assert words["晶澜"] == "brand"  # the trade name
+    assert words["澜光"] == "brand"
+    assert words["电动自行车"] == "product"
+    assert words["起火"] == "hazard"
+
+
+def test_segment_keeps_register_words_whole() -> None:
+    from click.testing import CliRunner
+
+    from pqrisk.cli import main
+
+    enterprise("310115", "上海晶澜照明有限公司")
+    result = CliRunner().invoke(main, ["segment", "晶澜照明生产的电动自行车充电器起火"])
+    assert result.exit_code == 0, result.output
+    words = result.output.split()
+    assert "电动自行车充电器" in words and "晶澜" in words  # a catalogue product, whole
