@@ -201,11 +201,14 @@ def _detail_lines(payload: dict[str, Any]) -> list[str]:
 def _screen_input(item: RawItem) -> dict[str, Any]:
     p = item.payload
     text = p.get("text") if isinstance(p.get("text"), str) else ""
+    title = p.get("title") if isinstance(p.get("title"), str) else ""
+    if title and text.startswith(title.removesuffix("…")):
+        title = ""  # intake made it from the text's start: screening it twice shows it twice
     body = "\n".join([text, *_detail_lines(p)]).strip()
     when = _when(p.get("occurred_at")) or item.received_at
     return {
         "id": str(item.pk),
-        "title": p.get("title") if isinstance(p.get("title"), str) else "",
+        "title": title,
         "text": body,
         "source": item.source_kind,
         "published_at": when.isoformat() if when else None,

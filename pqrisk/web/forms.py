@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
 from django import forms
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from pqrisk.assessment.choices import RISK_LEVEL_CHOICES, AssessmentMethod
 from pqrisk.disposal.choices import DISPOSAL_STATE_CHOICES
@@ -17,7 +19,7 @@ from pqrisk.intake.choices import (
     QuarantineReason,
     SourceKind,
 )
-from pqrisk.reference.models import District
+from pqrisk.reference.models import District, HazardType, ProductCategory
 from pqrisk.screening.choices import RiskInfoStatus
 from pqrisk.sources.readers import MAX_FILE_BYTES
 from pqrisk.sources.records import MAX_RECORD_BYTES
@@ -86,6 +88,56 @@ class RiskInfoFilter(FilterForm):
     exact = ("status", "source_kind")
     status = forms.ChoiceField(label="状态", choices=ANY + RiskInfoStatus.choices, required=False)
     source_kind = forms.ChoiceField(label="来源", choices=ANY + SourceKind.choices, required=False)
+
+
+class EventFilter(FilterForm):
+    """Risk events (风险事件): by product category, hazard, district and the days they span."""
+
+    search_fields = ("enterprise__name", "product_category__name", "hazard__name")
+    exact = ("product_category", "hazard")
+    product_category = forms.ModelChoiceField(
+        label="产品类别",
+        queryset=ProductCategory.objects.all(),
+        required=False,
+        empty_label="全部",
+    )
+    hazard = forms.ModelChoiceField(
+        label="危害", queryset=HazardType.objects.all(), required=False, empty_label="全部"
+    )
+    since = forms.DateField(label="出现日期自", required=False)
+    until = forms.DateField(label="至", required=False)
+
+    def __init__(self, data: Any, *, city: bool, events: QuerySet[Any] | None = None) -> None:
+        super().__init__(data, city=city)
+        for name in ("since", "until"):  # the base class made every text input a search box
+            widget = self.fields[name].widget
+            widget.input_type = "date"
+            widget.attrs.pop("placeholder", None)
+        # Offer the categories and hazards of the events the user may see: a few of the
+        # catalogue's hundreds of nodes, and none from districts the user does not see.
+        if events is not None:
+            choices: dict[str, Any] = {
+                "product_category": ProductCategory.objects.filter(
+                    pk__in=events.values("product_category")
+                ),
+                "hazard": HazardType.objects.filter(pk__in=events.values("hazard")),
+            }
+            for name, queryset in choices.items():
+                field: Any = self.fields[name]
+                field.queryset = queryset.order_by("code")
+
+    def apply(self, qs: QuerySet[Any]) -> QuerySet[Any]:
+        """An event counts for the days asked if it was seen on any of them."""
+        qs = super().apply(qs)
+        if not self.is_bound or not self.is_valid():
+            return qs
+        since, until = self.cleaned_data.get("since"), self.cleaned_data.get("until")
+        if since:
+            qs = qs.filter(last_seen__gte=timezone.make_aware(datetime.combine(since, time.min)))
+        if until:
+            end = datetime.combine(until + timedelta(days=1), time.min)
+            qs = qs.filter(first_seen__lt=timezone.make_aware(end))
+        return qs
 
 
 class AssessmentFilter(FilterForm):

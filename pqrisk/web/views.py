@@ -16,7 +16,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -40,7 +40,7 @@ from pqrisk.intake.choices import SourceKind
 from pqrisk.intake.models import IngestBatch, QuarantinedItem, RawItem
 from pqrisk.intake.services import ingest_upload
 from pqrisk.screening.choices import RiskInfoStatus
-from pqrisk.screening.models import RiskInfo
+from pqrisk.screening.models import Event, RiskInfo
 from pqrisk.stations import services as station_services
 from pqrisk.stations.choices import ACTION_LABELS as STATION_ACTION_LABELS
 from pqrisk.stations.choices import STATUS_TRANSITIONS as STATION_TRANSITIONS
@@ -52,8 +52,12 @@ from pqrisk.warnings.services import WarningError, act_on_warning, approve_warni
 
 from . import forms
 from .context import can_use_pages, is_city_user
+from .evidence import screening_result
 
 PAGE_SIZE = 50
+EVENT_CARD_ITEMS = 20  # other items of an event listed on an item's page
+# An event's items in the order they happened (undated ones last).
+TIMELINE = (F("occurred_at").asc(nulls_last=True), "id")
 INTAKE_ROLES = (Role.CITY_ADMIN, Role.CITY_SUPERVISOR, Role.ANALYST, Role.DISTRICT_OFFICER)
 LEVELS = {lv.value: lv for lv in WarningLevel}
 QUEUE_ROWS = 10
@@ -237,6 +241,8 @@ def riskinfo_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 @page()
 def riskinfo_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """An item with what screening found in it (fields with highlighted evidence), its
+    duplicates and its event. Rows of other districts are counted, never shown."""
     scoped = _scoped(request, RiskInfo.objects.all())
     info = get_object_or_404(
         scoped.select_related(
@@ -250,17 +256,90 @@ def riskinfo_detail(request: HttpRequest, pk: int) -> HttpResponse:
         pk=pk,
     )
     duplicate_of = scoped.filter(pk=info.duplicate_of_id).first() if info.duplicate_of_id else None
+    duplicates = (
+        scoped.filter(duplicate_of=info).select_related("district").order_by("occurred_at", "id")
+    )
+    n_duplicates = RiskInfo.objects.filter(duplicate_of=info).count()
     return render(
         request,
         "web/riskinfo_detail.html",
         {
             "info": info,
             "raw": info.raw_item,
+            "screening": screening_result(info),
             "duplicate_of": duplicate_of,
-            "duplicates": scoped.filter(duplicate_of=info).select_related("district")[:100],
+            "same_content": bool(
+                info.duplicate_of and info.duplicate_of.content_hash == info.content_hash
+            ),
+            "duplicates": duplicates[:100],
+            "n_duplicates": n_duplicates,
+            "hidden_duplicates": n_duplicates - duplicates.count(),
+            **_event_card(request, info, scoped),
             "assessments": info.assessments.select_related("assessed_by"),
             "warnings": visible_warnings(request.user).filter(risk_infos=info),
             "trail": history(info),
+        },
+    )
+
+
+def _event_card(request: HttpRequest, info: RiskInfo, scoped: QuerySet[RiskInfo]) -> dict[str, Any]:
+    """The item's event (所属事件) and its other items the user may see."""
+    if info.event_id is None:
+        return {"event": None}
+    event = Event.objects.select_related(
+        "product_category", "hazard", "enterprise", "district"
+    ).get(pk=info.event_id)
+    others = RiskInfo.objects.filter(event=event).exclude(pk=info.pk)
+    visible = scoped.filter(event=event).exclude(pk=info.pk)
+    n_visible = visible.count()
+    return {
+        "event": event,
+        "event_visible": _scoped(request, Event.objects.filter(pk=event.pk)).exists(),
+        "event_items": visible.order_by(*TIMELINE)[:EVENT_CARD_ITEMS],
+        "event_more": max(0, n_visible - EVENT_CARD_ITEMS),
+        "event_hidden": others.count() - n_visible,
+    }
+
+
+# ---------------------------------------------------------------- events
+
+
+def _events(request: HttpRequest) -> QuerySet[Event]:
+    return _scoped(
+        request,
+        Event.objects.select_related("product_category", "hazard", "enterprise", "district"),
+    )
+
+
+@require_GET
+@page()
+def event_list(request: HttpRequest) -> HttpResponse:
+    """Risk events (风险事件): items about one incident, the latest first."""
+    events = _events(request)
+    filter_form = forms.EventFilter(request.GET, city=is_city_user(request.user), events=events)
+    page_obj = _paged(request, filter_form.apply(events))
+    return render(
+        request, "web/event_list.html", {"filter_form": filter_form, "page_obj": page_obj}
+    )
+
+
+@require_GET
+@page()
+def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """An event and its items as a timeline; items of other districts are counted only."""
+    event = get_object_or_404(_events(request), pk=pk)
+    everything = RiskInfo.objects.filter(event=event)
+    items = _scoped(request, everything.select_related("district")).order_by(*TIMELINE)
+    page_obj = _paged(request, items)
+    first_item = items.filter(pk=event.first_item_id).first() if event.first_item_id else None
+    return render(
+        request,
+        "web/event_detail.html",
+        {
+            "event": event,
+            "page_obj": page_obj,
+            "first_item": first_item,
+            "hidden_items": everything.count() - page_obj.paginator.count,
         },
     )
 

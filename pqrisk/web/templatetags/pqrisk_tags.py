@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import math
+from collections.abc import Mapping
 from enum import Enum
 from typing import Any
 
@@ -10,7 +12,8 @@ from django import template
 from django.utils.html import format_html
 
 from pqrisk.core.levels import DisposalRoute, RiskLevel, Scope, WarningLevel, WarningMode
-from pqrisk.intake.choices import QUARANTINE_ACTION_LABELS, QUARANTINE_STATE_LABELS
+from pqrisk.intake.choices import QUARANTINE_ACTION_LABELS, QUARANTINE_STATE_LABELS, SourceKind
+from pqrisk.web.evidence import severity_text
 
 register = template.Library()
 
@@ -113,6 +116,38 @@ def percent(value: Any, digits: int = 2) -> str:
     if p < 0.0001:
         return f"{p:.1e}"
     return f"{p * 100:.{digits}f}%"
+
+
+@register.filter
+def similarity_percent(value: Any) -> str:
+    """A similarity in [0, 1] as a whole percentage, rounded down: a near-duplicate never
+    reads as 100%."""
+    try:
+        share = float(value)
+    except (TypeError, ValueError):
+        return ""
+    return f"{math.floor(max(0.0, min(1.0, share)) * 100 + 1e-9)}%"
+
+
+@register.filter
+def source_label(value: Any) -> str:
+    """A source kind (``SourceKind`` value) in Chinese."""
+    return SourceKind(value).label if value in SourceKind.values else str(value)
+
+
+@register.filter
+def source_counts(sources: Any) -> list[tuple[str, int]]:
+    """An event's ``sources`` ({source kind: count}) as (Chinese label, count), most first."""
+    if not isinstance(sources, Mapping):
+        return []
+    pairs = [(source_label(k), int(n)) for k, n in sources.items() if isinstance(n, int)]
+    return sorted(pairs, key=lambda p: (-p[1], p[0]))
+
+
+@register.filter
+def severity_label(value: Any) -> str:
+    """An injury-severity level as "N 级（…）" (EU 2019/417 scale)."""
+    return severity_text(value) if value not in (None, "") else ""
 
 
 @register.filter
