@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+from functools import cache
 from pathlib import Path
 
+import numpy as np
 import pytest
 import sklearn
 from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sklearn.feature_extraction.text import TfidfVectorizer
 
 from pqrisk.cli import main
 from pqrisk.core.screening.classify import (
@@ -19,6 +22,7 @@ from pqrisk.core.screening.classify import (
     IRRELEVANT,
     RELEVANCE_MODEL,
     RELEVANT,
+    CharNgramCounts,
     ClassifierConfig,
     ClassifierError,
     ModelVersionError,
@@ -214,6 +218,100 @@ def test_the_shipped_category_model_knows_dairy_and_fakes() -> None:
     )
     assert (dairy, fake) == ("3", "0")
     assert model.metadata.label_names["3"] == "乳制品"
+
+
+# --------------------------------------------------------------------------- fast char n-grams
+
+
+def _same(a: object, b: object) -> bool:
+    return (
+        a.shape == b.shape  # type: ignore[attr-defined]
+        and a.dtype == b.dtype  # type: ignore[attr-defined]
+        and np.array_equal(a.indptr, b.indptr)  # type: ignore[attr-defined]
+        and np.array_equal(a.indices, b.indices)  # type: ignore[attr-defined]
+        and np.array_equal(a.data, b.data)  # type: ignore[attr-defined]
+    )
+
+
+def _fitted(**options: object) -> TfidfVectorizer:
+    vectorizer = TfidfVectorizer(analyzer="char", **options)  # type: ignore[arg-type]
+    odd = ["ΣΑΣ Ab  C\n\tD", "𠀀电池𠀀", "起火起火"]  # case, whitespace, astral, repeats
+    return vectorizer.fit([*TEXTS, *odd, *word_salad(3, 40)])
+
+
+@cache
+def _shipped_relevance() -> TextClassifier:
+    return TextClassifier.load(RELEVANCE_MODEL)
+
+
+SCREENING_TEXTS = st.lists(
+    st.one_of(
+        st.text(max_size=80),
+        st.lists(
+            st.sampled_from([*"电动车电池充电起火烧伤儿童玩具ABab", *" \n，𠀀Σ", "  "]),
+            max_size=60,
+        ).map("".join),
+    ),
+    max_size=8,
+)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"ngram_range": (1, 3)},
+        {"ngram_range": (2, 3), "lowercase": False},
+        {"ngram_range": (1, 1)},
+        {"ngram_range": (3, 3), "binary": True, "sublinear_tf": True},
+    ],
+)
+def test_char_counts_equal_scikit_learns(options: dict[str, object]) -> None:
+    vectorizer = _fitted(**options)
+    counter = CharNgramCounts.for_vectorizer(vectorizer)
+    assert counter is not None
+    odd = ["", "   ", "电池  电池\n\n电池", "起火起火起火", "ΑΣ Σ", "𠀀x"]
+    texts = [*TEXTS, *odd, *word_salad(5, 300)]
+    for size in (1, 7, len(texts)):
+        batch = texts[:size]
+        assert _same(counter.counts(batch), vectorizer._count_vocab(batch, fixed_vocab=True)[1])
+        assert _same(counter.transform(batch), vectorizer.transform(batch))
+        assert type(counter.transform(batch)) is type(vectorizer.transform(batch))
+
+
+@settings(max_examples=60, deadline=None)
+@given(SCREENING_TEXTS)
+def test_char_counts_equal_scikit_learns_on_any_text(texts: list[str]) -> None:
+    vectorizer = _fitted(ngram_range=(1, 3))
+    counter = CharNgramCounts.for_vectorizer(vectorizer)
+    assert counter is not None
+    assert _same(counter.counts(texts), vectorizer._count_vocab(texts, fixed_vocab=True)[1])
+
+
+def test_other_vectorizers_keep_scikit_learns_counting() -> None:
+    assert CharNgramCounts.for_vectorizer(_fitted(ngram_range=(1, 4))) is None
+    assert CharNgramCounts.for_vectorizer(_fitted(preprocessor=str.upper)) is None
+    assert CharNgramCounts.for_vectorizer(_fitted(strip_accents="unicode")) is None
+    words = TfidfVectorizer(analyzer="word").fit(["电池 起火", "玩具 脱落"])
+    assert CharNgramCounts.for_vectorizer(words) is None
+
+
+def test_a_union_of_features_is_predicted_by_scikit_learn(binary: TextClassifier) -> None:
+    texts = ["充电宝冒烟", "面包很好吃", ""]
+    expected = binary.pipeline.predict_proba([prepare(t) for t in texts])
+    assert np.array_equal(binary.predict_proba(texts), expected)
+    assert binary._counter is None  # char and word n-grams: not the fast path
+
+
+@pytest.mark.skipif(not RELEVANCE_MODEL.exists(), reason="shipped relevance model not built")
+@settings(max_examples=30, deadline=None)
+@given(SCREENING_TEXTS)
+def test_the_shipped_relevance_model_predicts_as_scikit_learn_does(texts: list[str]) -> None:
+    model = _shipped_relevance()
+    texts = [*texts, *RISK_TEXTS, *OTHER_TEXTS, *word_salad(9, 50)]
+    prepared = [prepare(t, model.metadata.config.head_chars) for t in texts]
+    expected = model.pipeline.predict_proba(prepared)
+    assert np.array_equal(model.predict_proba(texts), expected)  # bit for bit
+    assert isinstance(model._counter, CharNgramCounts)
 
 
 # --------------------------------------------------------------------------- command line

