@@ -180,3 +180,35 @@ DISPOSAL_MACHINE = StateMachine(
         Transition("escalate", "in_progress", "in_progress", "督办", _ESCALATORS),
     ),
 )
+
+_ASSESSORS = frozenset({ANALYST, CITY_SUPERVISOR, CITY_ADMIN})
+
+# The assessment case (评估任务) of the assessment centre (guidance tasks 4–7): opened from
+# items, an event or a signal; assessed by the model and the matrix; reviewed by drawn
+# experts; discussed at a consultation meeting (会商研判) when needed; concluded with a level.
+CASE_MACHINE = StateMachine(
+    "assessment_case",
+    states={
+        "opened": "已立项",
+        "assessing": "评估中",
+        "expert_review": "专家评估",
+        "consultation": "会商研判",
+        "concluded": "已结论",
+        "cancelled": "已撤销",
+    },
+    initial="opened",
+    transitions=(
+        Transition("start", "opened", "assessing", "开始评估", _ASSESSORS),
+        Transition("to_experts", "assessing", "expert_review", "提交专家评估", _ASSESSORS),
+        Transition("to_meeting", "assessing", "consultation", "提交会商", _ASSESSORS),
+        Transition("to_meeting", "expert_review", "consultation", "提交会商", _ASSESSORS),
+        Transition("back", "expert_review", "assessing", "退回评估", _ASSESSORS),
+        Transition("conclude", "assessing", "concluded", "形成结论", _ASSESSORS),
+        Transition("conclude", "expert_review", "concluded", "形成结论", _ASSESSORS),
+        # A meeting's decision concludes the case (the meeting's chair acts).
+        Transition("conclude", "consultation", "concluded", "形成结论", _ASSESSORS),
+        Transition("reopen", "concluded", "assessing", "重新评估", _CITY),
+        Transition("cancel", "opened", "cancelled", "撤销", _ASSESSORS),
+        Transition("cancel", "assessing", "cancelled", "撤销", _ASSESSORS),
+    ),
+)
