@@ -41,3 +41,19 @@ class EvidenceKind(models.TextChoices):
     LAB_RESULT = "lab_result", "检验结果"
     DOCUMENT = "document", "文件"
     PHOTO = "photo", "照片"
+
+
+def _case_action_labels() -> dict[str, str]:
+    from pqrisk.core.workflow import CASE_MACHINE
+
+    return {
+        "open": "立项",
+        **CASE_MACHINE.actions,
+        "add_evidence": "添加证据",
+        "suggest": "模型研判",
+        "override": "改定研判建议",
+    }
+
+
+# Audit actions on a case as users read them.
+CASE_ACTION_LABELS = _case_action_labels()

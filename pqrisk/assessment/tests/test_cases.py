@@ -91,3 +91,22 @@ def test_a_wrong_step_says_why_in_chinese(dana: Any) -> None:
     case = open_case(dana, risk_infos=_screened(FIRE))
     with pytest.raises(CaseError, match="当前状态为“已立项”"):
         act_on_case(case, "to_experts", dana)
+
+
+def test_the_report_is_a_chinese_word_document(dana: Any) -> None:
+    import io
+
+    from docx import Document
+
+    from pqrisk.assessment.report import case_report
+
+    case = open_case(dana, risk_infos=_screened(FIRE))
+    act_on_case(case, "start", dana)
+    conclude_case(case, dana, level="medium", conclusion="证据有限，暂定中风险", rule="矩阵等级")
+    doc = Document(io.BytesIO(case_report(case)))
+    text = "\n".join(p.text for p in doc.paragraphs)
+    cells = "\n".join(c.text for t in doc.tables for row in t.rows for c in row.cells)
+    assert "产品质量安全风险评估报告" in text
+    assert case.code in text
+    assert "风险等级：中风险" in text and "定级规则：矩阵等级" in text
+    assert "立项" in cells and "开始评估" in cells and "形成结论" in cells
