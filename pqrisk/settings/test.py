@@ -21,3 +21,5 @@ WHITENOISE_AUTOREFRESH = True
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 # Each test process keeps its own screening index (xdist runs several at once).
 PQRISK_SCREENING_DIR = Path(tempfile.gettempdir(), f"pqrisk-screening-{os.getpid()}")
+# Uploaded files of the tests stay out of the working tree.
+MEDIA_ROOT = Path(tempfile.gettempdir(), f"pqrisk-media-{os.getpid()}")

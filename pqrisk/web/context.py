@@ -42,6 +42,7 @@ NAV: list[tuple[str, str, str, str]] = [
     ("首页", "web:home", "home", "pages"),
     ("风险信息", "web:riskinfo_list", "riskinfo_", "pages"),
     ("风险事件", "web:event_list", "event_", "pages"),
+    ("评估任务", "web:case_list", "case_", "pages"),
     ("风险评估", "web:assessment_list", "assessment_", "pages"),
     ("风险预警", "web:warning_list", "warning_", "pages"),
     ("处置任务", "web:task_list", "task_", "pages"),

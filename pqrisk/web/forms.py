@@ -11,7 +11,12 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from pqrisk.assessment.choices import RISK_LEVEL_CHOICES, AssessmentMethod
+from pqrisk.assessment.choices import (
+    RISK_LEVEL_CHOICES,
+    AssessmentMethod,
+    CaseStatus,
+    EvidenceKind,
+)
 from pqrisk.disposal.choices import DISPOSAL_STATE_CHOICES
 from pqrisk.intake.choices import (
     QUARANTINE_OPEN,
@@ -348,3 +353,59 @@ class UploadForm(PlainForm):
                 f"文件过大（{upload.size // mib} MB），上限 {MAX_FILE_BYTES // mib} MB"
             )
         return upload
+
+
+MAX_EVIDENCE_BYTES = 20 * 1024 * 1024  # a photo or a scanned report; larger: share otherwise
+
+
+class CaseFilter(FilterForm):
+    """Assessment cases (评估任务)."""
+
+    search_fields = ("code", "title", "enterprise__name")
+    exact = ("status", "final_level")
+    status = forms.ChoiceField(label="状态", choices=ANY + CaseStatus.choices, required=False)
+    final_level = forms.ChoiceField(
+        label="结论等级", choices=ANY + list(RISK_LEVEL_CHOICES), required=False
+    )
+
+
+class OpenCaseForm(PlainForm):
+    """Open a case from an item or an event (the hidden ids come from the page)."""
+
+    risk_info = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    event = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    title = forms.CharField(label="任务名称", required=False, max_length=200)
+    description = forms.CharField(
+        label="情况说明", required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class EvidenceForm(PlainForm):
+    kind = forms.ChoiceField(label="类型", choices=EvidenceKind.choices)
+    title = forms.CharField(label="名称", max_length=200)
+    note = forms.CharField(
+        label="说明", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    file = forms.FileField(label="文件", required=False)
+
+    def clean_file(self) -> Any:
+        file = self.cleaned_data.get("file")
+        if file is not None and file.size > MAX_EVIDENCE_BYTES:
+            raise forms.ValidationError(
+                f"文件过大（{file.size / 1024 / 1024:.1f} MB），上限 "
+                f"{MAX_EVIDENCE_BYTES // 1024 // 1024} MB"
+            )
+        return file
+
+
+class ConcludeForm(PlainForm):
+    level = forms.ChoiceField(label="结论等级", choices=list(RISK_LEVEL_CHOICES))
+    conclusion = forms.CharField(
+        label="结论说明", max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    rule = forms.CharField(
+        label="定级规则",
+        max_length=1000,
+        initial="以专家评估为准，参考风险矩阵与模型研判建议",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

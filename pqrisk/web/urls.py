@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import cases, views
 
 app_name = "web"
 
@@ -10,6 +10,13 @@ urlpatterns = [
     path("risk-infos/<int:pk>/", views.riskinfo_detail, name="riskinfo_detail"),
     path("events/", views.event_list, name="event_list"),
     path("events/<int:pk>/", views.event_detail, name="event_detail"),
+    path("cases/", cases.case_list, name="case_list"),
+    path("cases/open/", cases.case_open, name="case_open"),
+    path("cases/<int:pk>/", cases.case_detail, name="case_detail"),
+    path("cases/<int:pk>/evidence/", cases.case_evidence, name="case_evidence"),
+    path("cases/<int:pk>/conclude/", cases.case_conclude, name="case_conclude"),
+    path("cases/<int:pk>/report.docx", cases.case_report_docx, name="case_report"),
+    path("cases/<int:pk>/<slug:action>/", cases.case_action, name="case_action"),
     path("assessments/", views.assessment_list, name="assessment_list"),
     path("assessments/<int:pk>/", views.assessment_detail, name="assessment_detail"),
     path("warnings/", views.warning_list, name="warning_list"),

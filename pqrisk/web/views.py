@@ -69,6 +69,7 @@ WARNING_LIVE = ("draft", "in_review", "approved", "published")
 OBJECT_PAGES = {
     "screening.riskinfo": "web:riskinfo_detail",
     "assessment.assessment": "web:assessment_detail",
+    "assessment.assessmentcase": "web:case_detail",
     "warnings.warning": "web:warning_detail",
     "disposal.disposaltask": "web:task_detail",
     "enterprises.enterprise": "web:enterprise_detail",

@@ -1,0 +1,188 @@
+"""Pages of assessment cases (评估任务): list, open, detail with evidence and workflow,
+conclusion, and the Word report."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from pqrisk.accounts.scoping import workflow_roles
+from pqrisk.assessment.cases import (
+    CaseError,
+    act_on_case,
+    add_evidence,
+    conclude_case,
+    open_case,
+)
+from pqrisk.assessment.models import AssessmentCase
+from pqrisk.assessment.report import case_report
+from pqrisk.audit.services import history
+from pqrisk.core.workflow import CASE_MACHINE
+from pqrisk.screening.models import Event, RiskInfo
+
+from . import forms
+from .views import _listing, _scoped, _service_error, page
+
+
+def _cases(request: HttpRequest) -> Any:
+    return _scoped(
+        request,
+        AssessmentCase.objects.select_related(
+            "product_category", "hazard", "enterprise", "district", "event", "matrix_assessment"
+        ),
+    )
+
+
+@require_GET
+@page()
+def case_list(request: HttpRequest) -> HttpResponse:
+    return _listing(request, _cases(request), forms.CaseFilter, "web/case_list.html")
+
+
+@require_POST
+@page()
+def case_open(request: HttpRequest) -> HttpResponse:
+    """Open a case from an item or an event the user may see."""
+    form = forms.OpenCaseForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "提交内容有误")
+        return redirect("web:case_list")
+    data = form.cleaned_data
+    infos: list[RiskInfo] = []
+    event = None
+    if data.get("event"):
+        event = get_object_or_404(_scoped(request, Event.objects.all()), pk=data["event"])
+        back = redirect("web:event_detail", pk=event.pk)
+    elif data.get("risk_info"):
+        info = get_object_or_404(_scoped(request, RiskInfo.objects.all()), pk=data["risk_info"])
+        infos = [info]
+        back = redirect("web:riskinfo_detail", pk=info.pk)
+    else:
+        messages.error(request, "请从风险信息或风险事件页面立项")
+        return redirect("web:case_list")
+    try:
+        case = open_case(
+            request.user,
+            risk_infos=infos,
+            event=event,
+            title=data.get("title") or "",
+            description=data.get("description") or "",
+        )
+    except (CaseError, PermissionDenied) as exc:
+        _service_error(request, exc)
+        return back
+    messages.success(request, f"已立项：{case.code}")
+    return redirect("web:case_detail", pk=case.pk)
+
+
+@require_GET
+@page()
+def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    case = get_object_or_404(_cases(request), pk=pk)
+    transitions = [
+        t
+        for t in CASE_MACHINE.available(case.status, workflow_roles(request.user))
+        if t.action != "conclude"
+    ]
+    can_conclude = CASE_MACHINE.transition(case.status, "conclude") is not None and bool(
+        {"conclude"}
+        & {t.action for t in CASE_MACHINE.available(case.status, workflow_roles(request.user))}
+    )
+    items = _scoped(request, case.risk_infos.select_related("district", "hazard"))
+    return render(
+        request,
+        "web/case_detail.html",
+        {
+            "case": case,
+            "items": items.order_by("occurred_at", "id")[:200],
+            "hidden_items": case.risk_infos.count() - items.count(),
+            "evidence": case.evidence.select_related("risk_info", "added_by"),
+            "transitions": transitions,
+            "evidence_form": forms.EvidenceForm(),
+            "conclude_form": forms.ConcludeForm() if can_conclude else None,
+            "trail": history(case),
+        },
+    )
+
+
+@require_POST
+@page()
+def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    case = get_object_or_404(_cases(request), pk=pk)
+    form = forms.NoteForm(request.POST)
+    note = form.cleaned_data.get("note", "") if form.is_valid() else ""
+    try:
+        act_on_case(case, action, request.user, note=note)
+    except (CaseError, PermissionDenied) as exc:
+        _service_error(request, exc)
+    else:
+        messages.success(request, f"操作成功，当前状态：{case.get_status_display()}")
+    return redirect("web:case_detail", pk=case.pk)
+
+
+@require_POST
+@page()
+def case_evidence(request: HttpRequest, pk: int) -> HttpResponse:
+    case = get_object_or_404(_cases(request), pk=pk)
+    form = forms.EvidenceForm(request.POST, request.FILES)
+    if not form.is_valid():
+        errors = "；".join(str(e) for errs in form.errors.values() for e in errs)
+        messages.error(request, f"提交内容有误：{errors}")
+        return redirect("web:case_detail", pk=case.pk)
+    data = form.cleaned_data
+    try:
+        add_evidence(
+            case,
+            request.user,
+            kind=data["kind"],
+            title=data["title"],
+            note=data.get("note") or "",
+            file=data.get("file"),
+        )
+    except (CaseError, PermissionDenied) as exc:
+        _service_error(request, exc)
+    else:
+        messages.success(request, "已添加证据")
+    return redirect("web:case_detail", pk=case.pk)
+
+
+@require_POST
+@page()
+def case_conclude(request: HttpRequest, pk: int) -> HttpResponse:
+    case = get_object_or_404(_cases(request), pk=pk)
+    form = forms.ConcludeForm(request.POST)
+    if not form.is_valid():
+        errors = "；".join(str(e) for errs in form.errors.values() for e in errs)
+        messages.error(request, f"提交内容有误：{errors}")
+        return redirect("web:case_detail", pk=case.pk)
+    data = form.cleaned_data
+    try:
+        conclude_case(
+            case,
+            request.user,
+            level=data["level"],
+            conclusion=data["conclusion"],
+            rule=data["rule"],
+        )
+    except (CaseError, PermissionDenied) as exc:
+        _service_error(request, exc)
+    else:
+        messages.success(request, f"已形成结论：{case.get_final_level_display()}")
+    return redirect("web:case_detail", pk=case.pk)
+
+
+@require_GET
+@page()
+def case_report_docx(request: HttpRequest, pk: int) -> HttpResponse:
+    case = get_object_or_404(_cases(request), pk=pk)
+    response = HttpResponse(
+        case_report(case),
+        content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{case.code}-assessment-report.docx"'
+    return response

@@ -1,0 +1,84 @@
+"""Assessment case pages: open from an item, move, add evidence, conclude, download the report."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
+
+from conftest import JIADING, PUDONG
+from pqrisk.assessment.models import AssessmentCase
+
+from . import factories as f
+
+pytestmark = pytest.mark.django_db
+
+
+def _client(user: Any) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _open(client: Client, info_pk: int) -> AssessmentCase:
+    response = client.post(reverse("web:case_open"), {"risk_info": info_pk})
+    assert response.status_code == 302
+    return AssessmentCase.objects.latest("id")
+
+
+def test_the_analyst_opens_a_case_from_an_item_and_concludes_it(dana: Any) -> None:
+    info = f.risk_info(PUDONG, title="浦东电热水壶抽查不合格")
+    client = _client(dana)
+    page = client.get(reverse("web:riskinfo_detail", args=[info.pk])).content.decode()
+    assert "立项评估" in page
+    case = _open(client, info.pk)
+    detail = client.get(reverse("web:case_detail", args=[case.pk])).content.decode()
+    assert case.code in detail and "开始评估" in detail and "电热水壶抽查不合格" in detail
+    client.post(reverse("web:case_action", args=[case.pk, "start"]))
+    upload = SimpleUploadedFile("检验报告.pdf", b"%PDF-1.4 test", content_type="application/pdf")
+    client.post(
+        reverse("web:case_evidence", args=[case.pk]),
+        {"kind": "document", "title": "检验报告", "note": "第三方检验", "file": upload},
+    )
+    client.post(
+        reverse("web:case_conclude", args=[case.pk]),
+        {"level": "high", "conclusion": "过热保护失效，可致烫伤", "rule": "以专家评估为准"},
+    )
+    case.refresh_from_db()
+    assert (case.status, case.final_level) == ("concluded", "high")
+    assert case.evidence.filter(kind="document", title="检验报告").exists()
+    report = client.get(reverse("web:case_report", args=[case.pk]))
+    assert report.status_code == 200
+    assert report["Content-Type"].endswith("wordprocessingml.document")
+    assert report.content[:2] == b"PK"  # a zip: .docx
+
+
+def test_a_district_officer_cannot_open_a_case_and_is_told_why(bob: Any) -> None:
+    info = f.risk_info(PUDONG)
+    client = _client(bob)
+    assert (
+        "立项评估"
+        not in client.get(reverse("web:riskinfo_detail", args=[info.pk])).content.decode()
+    )
+    response = client.post(reverse("web:case_open"), {"risk_info": info.pk}, follow=True)
+    assert "需要以下角色之一" in response.content.decode()
+    assert not AssessmentCase.objects.exists()
+
+
+def test_cases_of_another_district_are_not_shown(dana: Any, bob: Any, charlie: Any) -> None:
+    case = _open(_client(dana), f.risk_info(PUDONG).pk)
+    assert _client(bob).get(reverse("web:case_detail", args=[case.pk])).status_code == 200
+    assert _client(charlie).get(reverse("web:case_detail", args=[case.pk])).status_code == 404
+    assert case.code not in _client(charlie).get(reverse("web:case_list")).content.decode()
+    assert _client(charlie).get(reverse("web:case_report", args=[case.pk])).status_code == 404
+
+
+def test_a_wrong_step_shows_a_chinese_message(dana: Any) -> None:
+    case = _open(_client(dana), f.risk_info(JIADING).pk)
+    response = _client(dana).post(
+        reverse("web:case_action", args=[case.pk, "to_experts"]), follow=True
+    )
+    assert "当前状态为“已立项”" in response.content.decode()
