@@ -800,6 +800,140 @@ def classify_predict(model_path: Path, data_path: Path, text_col: str, output_pa
     )
 
 
+def _assess_number(text: str, what: str) -> float:
+    """A number as an assessor types it: 0.004, 4e-3 or 1/250."""
+    raw = text.strip()
+    if not raw:
+        raise _BadInput(f"{what}为空")
+    try:
+        if "/" in raw:
+            numerator, denominator = raw.split("/", 1)
+            return float(numerator) / float(denominator)
+        return float(raw)
+    except (ValueError, ZeroDivisionError):
+        raise _BadInput(f"{what}应为数字（如 0.004 或 1/250），实际为“{text}”") from None
+
+
+def _assess_list(text: str) -> list[str]:
+    # Chinese punctuation typed by habit counts as the ASCII separator.
+    return [item.strip() for item in text.replace("，", ",").replace("：", ":").split(",")]
+
+
+def _assess_ranges(text: str, n_steps: int) -> list[tuple[float | None, float | None]]:
+    items = _assess_list(text)
+    if len(items) != n_steps:
+        raise _BadInput(
+            f"--ranges 有{len(items)}个范围，--steps 有{n_steps}个概率，应一一对应"
+            "（不需要范围的步骤留空，如 0.2:1,,0.001:0.01）"
+        )
+    ranges: list[tuple[float | None, float | None]] = []
+    for i, item in enumerate(items, 1):
+        if item in ("", "-"):
+            ranges.append((None, None))
+            continue
+        low, sep, high = item.partition(":")
+        if not sep:
+            raise _BadInput(f"--ranges 第{i}个范围应写成 下限:上限，实际为“{item}”")
+        ranges.append(
+            (
+                _assess_number(low, f"步骤{i}的概率下限") if low.strip() else None,
+                _assess_number(high, f"步骤{i}的概率上限") if high.strip() else None,
+            )
+        )
+    return ranges
+
+
+@main.command(
+    "assess",
+    help="按风险矩阵（EU 2019/417、PRISM）评估一个产品风险，输出一个JSON对象（不需要数据库）："
+    "发生概率、概率档、风险等级、按使用数量上调后的等级、不确定性范围和敏感步骤",
+)
+@click.option("--severity", required=True, metavar="N", help="伤害严重程度 1–4 级")
+@click.option(
+    "--steps",
+    required=True,
+    metavar="p1,p2,...",
+    help="伤害情景各步骤的概率，逗号分隔，可写成小数或分数（0.5,1/250）",
+)
+@click.option("--units", metavar="N", help="在用产品数量（或暴露人数），用于按影响范围上调等级")
+@click.option(
+    "--vulnerable", is_flag=True, help="使用者包括儿童、老年人等易受伤害群体（记录在说明中）"
+)
+@click.option(
+    "--ranges",
+    metavar="l1:h1,l2:h2,...",
+    help="各步骤概率的下限:上限，与 --steps 一一对应；某步骤无范围时留空",
+)
+def assess_cmd(
+    severity: str, steps: str, units: str | None, vulnerable: bool, ranges: str | None
+) -> None:
+    import json
+
+    from pqrisk.core.assessment.matrix import (
+        PROBABILITY_BANDS,
+        AssessmentInput,
+        InvalidAssessment,
+        ScenarioStep,
+        assess,
+        format_probability,
+    )
+
+    try:
+        severity_level = int(severity.strip())
+    except ValueError:
+        raise _BadInput(f"伤害严重程度应为1至4的整数，实际为“{severity}”") from None
+    exposed: int | None = None
+    if units is not None:
+        try:
+            exposed = int(units.strip().replace(",", ""))
+        except ValueError:
+            raise _BadInput(f"使用数量应为非负整数，实际为“{units}”") from None
+    points = [_assess_number(p, f"步骤{i}的概率") for i, p in enumerate(_assess_list(steps), 1)]
+    bounds = _assess_ranges(ranges, len(points)) if ranges else [(None, None)] * len(points)
+    try:
+        scenario = tuple(
+            ScenarioStep(f"步骤{i}", p, low, high)
+            for i, (p, (low, high)) in enumerate(zip(points, bounds, strict=True), 1)
+        )
+        result = assess(
+            AssessmentInput(
+                severity_level, scenario, exposed_units=exposed, vulnerable_users=vulnerable
+            )
+        )
+    except InvalidAssessment as exc:
+        raise _BadInput(exc.message_zh) from None
+
+    def rounded(p: float) -> float:
+        # 0.1 × 0.1 is 0.010000000000000002 in floating point; print it as 0.01.
+        return float(f"{p:.12g}")
+
+    out = {
+        "probability": rounded(result.probability),
+        "probability_text": format_probability(result.probability),
+        "band": PROBABILITY_BANDS[result.band].label,
+        "band_index": result.band,
+        "level": result.base_level.value,
+        "escalated_level": result.level.value,
+        "low_level": result.level_low.value,
+        "high_level": result.level_high.value,
+        "probability_low": rounded(result.probability_low),
+        "probability_high": rounded(result.probability_high),
+        "uncertainty_changes_level": result.uncertainty_changes_level,
+        "flip_steps": [
+            {
+                "step": f.step,
+                "description": f.description,
+                "end": f.end,
+                "probability": rounded(f.probability),
+                "level": f.level.value,
+            }
+            for f in result.flip_steps
+        ],
+        "explanation": list(result.explanation),
+    }
+    click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+
+
 @main.command("run-pipeline", help="筛查、评估、提出预警建议并检查处置时限")
 def run_pipeline_cmd() -> None:
     _setup()

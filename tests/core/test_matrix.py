@@ -11,6 +11,7 @@ from pqrisk.core.assessment.matrix import (
     AssessmentInput,
     InvalidAssessment,
     ScenarioStep,
+    StepFlip,
     assess,
     escalate_for_scope,
     format_probability,
@@ -229,3 +230,80 @@ def test_bad_input_gets_a_chinese_message(make: object) -> None:
 )
 def test_format_probability(p: float, text: str) -> None:
     assert format_probability(p) == text
+
+
+# Colour-flip sensitivity: which steps alone, moved to one end of their range, change the level.
+
+
+def test_step_2_low_end_alone_lowers_the_level() -> None:
+    r = assess(
+        AssessmentInput(
+            3,
+            (
+                ScenarioStep("儿童接触到小零件", 0.5, 0.4, 0.6),
+                ScenarioStep("吞咽导致窒息", 5e-4, 5e-5, 8e-4),
+            ),
+        )
+    )
+    assert r.level is H
+    assert r.flip_steps == (StepFlip(2, "吞咽导致窒息", "low", pytest.approx(2.5e-5), M),)
+    assert "敏感步骤：步骤2（吞咽导致窒息）取下限时风险等级变为中风险" in r.explanation
+    assert r.explanation[-1] == "风险等级：高风险"
+
+
+def test_no_step_flips_when_ranges_are_narrow() -> None:
+    r = assess(
+        AssessmentInput(
+            3, (ScenarioStep("步骤1", 0.5, 0.45, 0.55), ScenarioStep("步骤2", 5e-4, 4e-4, 6e-4))
+        )
+    )
+    assert r.flip_steps == ()
+    assert not r.uncertainty_changes_level
+    assert not any(line.startswith("敏感步骤") for line in r.explanation)
+
+
+def test_flips_on_both_ends_are_named_in_order() -> None:
+    r = assess(AssessmentInput(3, (ScenarioStep("步骤1", 5e-4, 5e-5, 5e-3),)))
+    assert [(f.step, f.end, f.level) for f in r.flip_steps] == [(1, "low", M), (1, "high", S)]
+    assert (
+        "敏感步骤：步骤1取下限时风险等级变为中风险；步骤1取上限时风险等级变为严重风险"
+        in r.explanation
+    )
+
+
+def test_level_changed_only_by_steps_together_is_explained() -> None:
+    # Each step alone keeps 1/4,000 above 1/10,000; both at their low ends give 1/11,111.
+    r = assess(
+        AssessmentInput(3, (ScenarioStep("步骤1", 0.05, 0.03), ScenarioStep("步骤2", 5e-3, 3e-3)))
+    )
+    assert r.uncertainty_changes_level and r.level_low is M
+    assert r.flip_steps == ()
+    assert any("多个步骤同时取范围端点时才会改变" in line for line in r.explanation)
+
+
+def test_flips_compare_levels_after_scope_escalation() -> None:
+    # 1/200,000 is medium for severity 4, serious with 1.2 million units; at its high end the
+    # matrix says high, which escalates to serious too, so only the low end flips (low → high).
+    r = assess(
+        AssessmentInput(4, (ScenarioStep("步骤", 5e-6, 5e-7, 2e-5),), exposed_units=1_200_000)
+    )
+    assert r.level is S
+    assert [(f.end, f.level) for f in r.flip_steps] == [("low", H)]
+
+
+@given(severities, st.lists(steps(), min_size=1, max_size=6), units)
+def test_flip_steps_lie_within_the_uncertainty(
+    severity: int, scenario: list[ScenarioStep], n: int | None
+) -> None:
+    r = assess(AssessmentInput(severity, tuple(scenario), exposed_units=n))
+    if not r.uncertainty_changes_level:
+        assert r.flip_steps == ()
+    for f in r.flip_steps:
+        assert f.level is not r.level
+        assert r.level_low.rank <= f.level.rank <= r.level_high.rank
+        # Monotone: a lower end can only lower the level, a higher end only raise it.
+        assert (f.level.rank < r.level.rank) == (f.end == "low")
+        step = scenario[f.step - 1]
+        assert f.description == step.description
+        assert r.probability_low <= f.probability <= r.probability_high
+    assert len({(f.step, f.end) for f in r.flip_steps}) == len(r.flip_steps)

@@ -4,7 +4,8 @@ The level is read from a matrix of injury severity (1–4) × probability band (
 the probability is the product of the steps of the injury scenario (hazard present →
 exposure → harm). It is then raised by the number of units in use (PRISM scope table).
 The assessment is repeated at the low and high ends of every step's range to show whether
-the uncertainty could change the level.
+the uncertainty could change the level, and then with one step at a time moved to an end of its
+range (the others at their point values) to show which steps the level is sensitive to.
 
 Sources: EU Commission Implementing Decision (EU) 2019/417 (RAPEX guidelines), UK OPSS PRISM
 (Product Risk Assessment Methodology), GB/T 22760-2020.
@@ -206,6 +207,22 @@ class AssessmentInput:
             )
 
 
+STEP_ENDS: dict[str, str] = {"low": "下限", "high": "上限"}
+
+
+@dataclass(frozen=True)
+class StepFlip:
+    """Moving step ``step`` (1-based) alone to the ``end`` ("low"/"high") of its range, the
+    other steps at their point values, changes the final level (after scope escalation) to
+    ``level``; ``probability`` is the scenario probability in that case."""
+
+    step: int
+    description: str
+    end: str
+    probability: float
+    level: RiskLevel
+
+
 @dataclass(frozen=True)
 class AssessmentResult:
     probability: float
@@ -218,6 +235,8 @@ class AssessmentResult:
     level_high: RiskLevel
     uncertainty_changes_level: bool
     explanation: tuple[str, ...]
+    # Steps whose range alone changes the level (colour-flip sensitivity); empty when none.
+    flip_steps: tuple[StepFlip, ...] = ()
 
 
 def _product(values: list[float]) -> float:
@@ -246,6 +265,44 @@ def format_units(units: int) -> str:
 
 def _level_for(severity: int, p: float, exposed_units: int | None) -> RiskLevel:
     return escalate_for_scope(matrix_level(severity, p), exposed_units)
+
+
+def step_flips(inp: AssessmentInput, level: RiskLevel) -> tuple[StepFlip, ...]:
+    """The steps that change ``level`` when moved alone to one end of their range.
+
+    Each step is moved to its low end, then to its high end, with every other step at its
+    point value; a move that gives another final level (after scope escalation) is a flip.
+    Because the matrix is monotone, a flip lies between the levels at the joint low and high
+    ends, so no flip is possible when the uncertainty does not change the level."""
+    points = [s.probability for s in inp.steps]
+    flips: list[StepFlip] = []
+    for i, s in enumerate(inp.steps):
+        for end, value in (("low", s.probability_low), ("high", s.probability_high)):
+            if value == s.probability:
+                continue
+            p = _product([*points[:i], value, *points[i + 1 :]])
+            flipped = _level_for(inp.severity, p, inp.exposed_units)
+            if flipped != level:
+                flips.append(StepFlip(i + 1, s.description, end, p, flipped))
+    return tuple(flips)
+
+
+def _step_name(flip: StepFlip) -> str:
+    name = f"步骤{flip.step}"
+    if flip.description and flip.description != name:
+        name += f"（{flip.description}）"
+    return name
+
+
+def flip_explanation(flips: tuple[StepFlip, ...], changes: bool) -> str | None:
+    """One Chinese line naming the steps that alone change the level, or None if the level
+    does not depend on the uncertainty at all."""
+    if flips:
+        parts = [f"{_step_name(f)}取{STEP_ENDS[f.end]}时风险等级变为{f.level.label}" for f in flips]
+        return "敏感步骤：" + "；".join(parts)
+    if changes:
+        return "敏感步骤：单独改变任一步骤都不改变风险等级，多个步骤同时取范围端点时才会改变"
+    return None
 
 
 def assess(inp: AssessmentInput) -> AssessmentResult:
@@ -299,6 +356,10 @@ def assess(inp: AssessmentInput) -> AssessmentResult:
     )
     uncertainty += "不确定性可能改变风险等级" if changes else "不确定性不改变风险等级"
     lines.append(uncertainty)
+    flips = step_flips(inp, level)
+    flip_line = flip_explanation(flips, changes)
+    if flip_line:
+        lines.append(flip_line)
     if inp.vulnerable_users:
         lines.append("使用者包括儿童、老年人等易受伤害群体，已在伤害情景中考虑")
     lines.append(f"证据质量：{EVIDENCE_QUALITY_LABELS[inp.evidence_quality]}")
@@ -315,4 +376,5 @@ def assess(inp: AssessmentInput) -> AssessmentResult:
         level_high=level_high,
         uncertainty_changes_level=changes,
         explanation=tuple(lines),
+        flip_steps=flips,
     )
