@@ -9,9 +9,8 @@ from django.core.exceptions import PermissionDenied
 
 from pqrisk.assessment.cases import CaseError, act_on_case, add_evidence, conclude_case, open_case
 from pqrisk.audit.models import AuditEvent
-from pqrisk.intake.services import ingest_objects
 from pqrisk.screening.models import Event, RiskInfo
-from pqrisk.screening.services import screen_pending
+from pqrisk.screening.tests.records import complaint, screened
 
 pytestmark = pytest.mark.django_db
 
@@ -19,19 +18,12 @@ FIRE = "浦东新区居民投诉：晶澜牌取暖器使用中外壳过热起火
 
 
 def _screened(*texts: str) -> list[RiskInfo]:
-    records: list[dict[str, Any]] = [
-        {
-            "source": "complaint",
-            "external_id": f"C-{n}",
-            "occurred_at": f"2026-03-0{n + 1}",
-            "title": "",
-            "text": text,
-        }
-        for n, text in enumerate(texts)
-    ]
-    ingest_objects(records, source_label="测试")
-    screen_pending()
-    return list(RiskInfo.objects.order_by("id"))
+    return screened(
+        *(
+            complaint(f"C-{n}", text, occurred_at=f"2026-03-0{n + 1}")
+            for n, text in enumerate(texts)
+        )
+    )
 
 
 def _actions(case: Any) -> list[str]:

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import pytest
 from django.utils.timezone import localtime
 
 from pqrisk.enterprises.models import Product
 from pqrisk.intake.models import RawItem
-from pqrisk.intake.services import ingest_objects
 from pqrisk.screening import index as dedup_index
 from pqrisk.screening.models import IndexState, RiskInfo
 from pqrisk.screening.services import screen_pending, screen_raw_items
+from pqrisk.screening.tests.records import complaint, ingest
 from pqrisk.web.tests.factories import enterprise
 
 pytestmark = pytest.mark.django_db
@@ -24,32 +23,16 @@ HEATER = (
 )
 
 
-def _item(external_id: str, text: str, **fields: Any) -> dict[str, Any]:
-    return {
-        "source": "complaint",
-        "external_id": external_id,
-        "occurred_at": "2026-03-02",
-        "title": "",
-        "text": text,
-        **fields,
-    }
-
-
-def _ingest(*records: dict[str, Any]) -> None:
-    result = ingest_objects(list(records), source_label="测试")
-    assert result.quarantined == 0, result
-
-
 def _info(external_id: str) -> RiskInfo:
     return RiskInfo.objects.get(raw_item__external_id=external_id)
 
 
 def test_a_repost_in_a_later_run_points_to_the_first_item_through_the_saved_index() -> None:
-    _ingest(_item("C-1", HEATER))
+    ingest(complaint("C-1", HEATER))
     screen_pending()
     assert (dedup_index.state_dir() / dedup_index.INDEX_FILE).exists()
     dedup_index.forget()  # a new process: the index comes from the file
-    _ingest(_item("C-2", "转发：" + HEATER.replace("，", ",") + "（来源：网友爆料）"))
+    ingest(complaint("C-2", "转发：" + HEATER.replace("，", ",") + "（来源：网友爆料）"))
     screen_pending()
     first, second = _info("C-1"), _info("C-2")
     assert second.status == "duplicate"
@@ -59,7 +42,7 @@ def test_a_repost_in_a_later_run_points_to_the_first_item_through_the_saved_inde
 
 
 def test_an_index_file_of_another_database_is_rebuilt_not_trusted() -> None:
-    _ingest(_item("C-1", HEATER))
+    ingest(complaint("C-1", HEATER))
     screen_pending()
     dedup_index.forget()
     meta_path = dedup_index.state_dir() / dedup_index.META_FILE
@@ -68,23 +51,23 @@ def test_an_index_file_of_another_database_is_rebuilt_not_trusted() -> None:
     cache = dedup_index.synced_index()
     assert cache.token != meta["token"]
     assert len(cache.index) == 1  # rebuilt from the stored texts
-    _ingest(_item("C-2", HEATER + "。"))
+    ingest(complaint("C-2", HEATER + "。"))
     screen_pending()
     assert _info("C-2").duplicate_of == _info("C-1")
 
 
 def test_items_screened_elsewhere_are_added_before_checking() -> None:
-    _ingest(_item("C-1", HEATER))
+    ingest(complaint("C-1", HEATER))
     screen_pending()
     dedup_index.forget()
     (dedup_index.state_dir() / dedup_index.META_FILE).unlink()  # the file was never saved
-    _ingest(_item("C-2", HEATER + "！"))
+    ingest(complaint("C-2", HEATER + "！"))
     screen_pending()
     assert _info("C-2").duplicate_of == _info("C-1")
 
 
 def test_evidence_spans_point_into_the_screened_text() -> None:
-    _ingest(_item("C-1", HEATER))
+    ingest(complaint("C-1", HEATER))
     screen_pending()
     info = _info("C-1")
     assert info.evidence
@@ -101,19 +84,19 @@ def test_evidence_spans_point_into_the_screened_text() -> None:
 def test_items_about_one_incident_form_one_event_and_a_later_one_another() -> None:
     firm = enterprise("310115", "上海暖阳电器有限公司")
     text = "上海暖阳电器有限公司生产的取暖器外壳过热起火，烧毁家中沙发，消费者要求赔偿并调查。"
-    _ingest(
-        _item("C-1", text, occurred_at="2026-03-02"),
-        _item(
+    ingest(
+        complaint("C-1", text, occurred_at="2026-03-02"),
+        complaint(
             "C-2",
             "又一台上海暖阳电器有限公司的取暖器在使用中起火冒烟，用户投诉。",
             occurred_at="2026-03-09",
         ),
-        _item(
+        complaint(
             "C-3",
             "上海暖阳电器有限公司取暖器使用中起火，请求监管部门处理。",
             occurred_at="2026-05-20",
         ),
-        _item("C-4", text + "（转发）", occurred_at="2026-03-03"),
+        complaint("C-4", text + "（转发）", occurred_at="2026-03-03"),
     )
     screen_pending()
     one, two, three, repost = (_info(x) for x in ("C-1", "C-2", "C-3", "C-4"))
@@ -134,10 +117,10 @@ def test_items_about_one_incident_form_one_event_and_a_later_one_another() -> No
 
 def test_a_late_item_joins_its_event_in_a_later_run_and_moves_first_seen_back() -> None:
     text = "浦东新区一名儿童玩耍时电动滑板车电池起火，手部烧伤送医，家长投诉产品质量问题。"
-    _ingest(_item("C-1", text, occurred_at="2026-03-10"))
+    ingest(complaint("C-1", text, occurred_at="2026-03-10"))
     screen_pending()
-    _ingest(
-        _item(
+    ingest(
+        complaint(
             "C-2",
             "浦东新区居民反映电动滑板车充电时电池突然起火，屋内物品被烧毁，幸无人员伤亡。",
             occurred_at="2026-03-05",
@@ -155,7 +138,7 @@ def test_a_late_item_joins_its_event_in_a_later_run_and_moves_first_seen_back() 
 def test_two_registered_firms_with_one_trade_name_are_not_guessed() -> None:
     enterprise("310115", "上海同名电器有限公司")
     enterprise("310114", "上海同名电器科技有限公司")
-    _ingest(_item("C-1", "同名电器生产的电暖器起火，投诉人要求调查上海同名电器公司。"))
+    ingest(complaint("C-1", "同名电器生产的电暖器起火，投诉人要求调查上海同名电器公司。"))
     screen_pending()
     info = _info("C-1")
     assert info.enterprise is None
@@ -164,13 +147,13 @@ def test_two_registered_firms_with_one_trade_name_are_not_guessed() -> None:
 def test_a_brand_of_the_register_is_recognised_in_text() -> None:
     firm = enterprise("310115", "上海晶澜照明有限公司")
     Product.objects.create(enterprise=firm, name="LED台灯", brand="晶澜")
-    _ingest(_item("C-1", "网购的晶澜台灯使用时灯头过热烫伤孩子手指，家长投诉要求退货赔偿处理。"))
+    ingest(complaint("C-1", "网购的晶澜台灯使用时灯头过热烫伤孩子手指，家长投诉要求退货赔偿处理。"))
     screen_pending()
     assert "晶澜" in _info("C-1").tags["brands"]
 
 
 def test_an_unreadable_item_is_kept_with_its_error() -> None:
-    _ingest(_item("C-1", "😀😀😀👍👍"))
+    ingest(complaint("C-1", "😀😀😀👍👍"))
     screen_pending()
     info = _info("C-1")
     assert info.status == "noise"
@@ -181,7 +164,7 @@ def test_an_unreadable_item_is_kept_with_its_error() -> None:
 def test_a_batch_is_screened_once_however_often_it_is_sent() -> None:
     from pqrisk.screening.tasks import screen_batch
 
-    _ingest(_item("C-1", HEATER), _item("C-2", HEATER.replace("浦东新区", "嘉定区")))
+    ingest(complaint("C-1", HEATER), complaint("C-2", HEATER.replace("浦东新区", "嘉定区")))
     raw_ids = list(RawItem.objects.order_by("id").values_list("id", flat=True))
     assert sum(screen_raw_items(raw_ids[:1]).values()) == 1
     assert sum(screen_batch.apply(args=[raw_ids]).get().values()) == 1  # as the Celery task

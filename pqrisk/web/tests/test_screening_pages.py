@@ -19,9 +19,8 @@ from hypothesis import strategies as st
 
 from conftest import JIADING, PUDONG
 from pqrisk.accounts.models import User
-from pqrisk.intake.services import ingest_objects
 from pqrisk.screening.models import Event, RiskInfo
-from pqrisk.screening.services import screen_pending
+from pqrisk.screening.tests.records import complaint, screened
 from pqrisk.web.evidence import (
     Names,
     Span,
@@ -45,21 +44,8 @@ COMPLAINT = (
 )
 
 
-def _record(external_id: str, text: str, **fields: Any) -> dict[str, Any]:
-    return {
-        "source": "complaint",
-        "external_id": external_id,
-        "occurred_at": "2026-03-02",
-        "title": "",
-        "text": text,
-        **fields,
-    }
-
-
 def _screen(*records: dict[str, Any]) -> None:
-    result = ingest_objects(list(records), source_label="测试")
-    assert result.quarantined == 0, result
-    screen_pending()
+    screened(*records)
 
 
 def _info(external_id: str) -> RiskInfo:
@@ -78,9 +64,9 @@ def heater(db: Any) -> dict[str, RiskInfo]:
     fire hazard (one event)."""
     f.enterprise(PUDONG, FIRM)
     _screen(
-        _record("C-1", COMPLAINT, title="暖阳取暖器起火"),
-        _record("C-2", "转发：" + COMPLAINT, occurred_at="2026-03-03"),
-        _record(
+        complaint("C-1", COMPLAINT, title="暖阳取暖器起火"),
+        complaint("C-2", "转发：" + COMPLAINT, occurred_at="2026-03-03"),
+        complaint(
             "M-1",
             f"{FIRM}的取暖器在使用中起火冒烟，有网友爆料。",
             source="media",
@@ -258,7 +244,7 @@ def test_the_page_marks_the_evidence_of_a_screened_item(
 def test_untrusted_text_is_escaped_on_the_page(client: Client, alice: User, db: Any) -> None:
     # Cleaning drops whole tags; what is left of broken markup reaches the page as text.
     _screen(
-        _record(
+        complaint(
             "X-1",
             '<script>alert("x")</script>浦东新区居民投诉取暖器 <img src=x onerror=alert(1) '
             "过热起火。",
@@ -301,7 +287,7 @@ def test_a_stored_script_is_shown_as_text(client: Client, alice: User, db: Any) 
 
 
 def test_an_undecided_word_is_shown_as_such(client: Client, alice: User, db: Any) -> None:
-    _screen(_record("A-1", "浦东新区居民投诉，买的苹果有问题，取暖器也过热起火，要求调查。"))
+    _screen(complaint("A-1", "浦东新区居民投诉，买的苹果有问题，取暖器也过热起火，要求调查。"))
     info = _info("A-1")
     assert any(ev["field"] == "ambiguous" for ev in info.evidence)
     page = _page(client, alice, info)
@@ -363,7 +349,7 @@ def test_an_item_screened_before_evidence_was_kept_still_renders(
 
 
 def test_an_item_that_could_not_be_screened_shows_why(client: Client, alice: User, db: Any) -> None:
-    _screen(_record("E-1", "😀😀😀👍👍"))
+    _screen(complaint("E-1", "😀😀😀👍👍"))
     page = _page(client, alice, _info("E-1"))
     assert "未能筛查：没有可识别的文字" in page
 
