@@ -802,16 +802,12 @@ def classify_predict(model_path: Path, data_path: Path, text_col: str, output_pa
 
 def _assess_number(text: str, what: str) -> float:
     """A number as an assessor types it: 0.004, 4e-3 or 1/250."""
-    raw = text.strip()
-    if not raw:
-        raise _BadInput(f"{what}为空")
+    from pqrisk.core.assessment.matrix import InvalidAssessment, parse_probability
+
     try:
-        if "/" in raw:
-            numerator, denominator = raw.split("/", 1)
-            return float(numerator) / float(denominator)
-        return float(raw)
-    except (ValueError, ZeroDivisionError):
-        raise _BadInput(f"{what}应为数字（如 0.004 或 1/250），实际为“{text}”") from None
+        return parse_probability(text, what)
+    except InvalidAssessment as exc:
+        raise _BadInput(exc.message_zh) from None
 
 
 def _assess_list(text: str) -> list[str]:

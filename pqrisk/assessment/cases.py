@@ -18,12 +18,14 @@ from django.utils import timezone
 from pqrisk.accounts.choices import Role
 from pqrisk.accounts.scoping import require_role, workflow_roles
 from pqrisk.audit.services import record as audit
+from pqrisk.core.assessment.matrix import AssessmentInput
 from pqrisk.core.levels import RiskLevel
 from pqrisk.core.workflow import CASE_MACHINE, TransitionNotAllowed
 from pqrisk.screening.models import Event, RiskInfo
 
-from .choices import CaseOrigin, CaseStatus, EvidenceKind
-from .models import AssessmentCase, CaseEvidence
+from .choices import AssessmentMethod, CaseOrigin, CaseStatus, EvidenceKind
+from .models import Assessment, AssessmentCase, CaseEvidence
+from .services import first_assessment_input, save_assessment
 
 CASE_ROLES = (Role.ANALYST, Role.CITY_SUPERVISOR, Role.CITY_ADMIN)
 MAX_ITEMS = 500  # risk information attached when a case is opened
@@ -217,3 +219,31 @@ def conclude_case(
         detail={"level": final.value, "rule": rule},
     )
     return case
+
+
+@transaction.atomic
+def assess_case(case: AssessmentCase, user: Any, inp: AssessmentInput) -> Assessment:
+    """The case's risk-matrix assessment (人工评估) from the assessor's inputs; the previous
+    one stays in the history. Saved on the case's first item, linked to the case."""
+    require_role(user, *CASE_ROLES)
+    if case.status not in (CaseStatus.OPENED, CaseStatus.ASSESSING, CaseStatus.EXPERT_REVIEW):
+        raise CaseError(f"评估任务处于“{CaseStatus(case.status).label}”状态，不能再做风险矩阵评估")
+    first = case.risk_infos.order_by("occurred_at", "id").first()
+    if first is None:
+        raise CaseError("评估任务须关联至少一条风险信息，才能保存风险矩阵评估")
+    assessment = save_assessment(first, inp, method=AssessmentMethod.MATRIX_MANUAL, user=user)
+    case.matrix_assessment = assessment
+    case.save(update_fields=["matrix_assessment"])
+    audit(
+        "matrix",
+        case,
+        actor=user,
+        message=f"风险矩阵评估 #{assessment.pk}：{RiskLevel(assessment.level).label}",
+    )
+    return assessment
+
+
+def default_matrix_input(case: AssessmentCase) -> AssessmentInput | None:
+    """The first assessment's inputs for the case's first item, as a starting point."""
+    first = case.risk_infos.select_related("hazard", "product_category", "raw_item").first()
+    return first_assessment_input(first) if first is not None else None

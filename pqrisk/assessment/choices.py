@@ -50,6 +50,7 @@ def _case_action_labels() -> dict[str, str]:
         "open": "立项",
         **CASE_MACHINE.actions,
         "add_evidence": "添加证据",
+        "matrix": "风险矩阵评估",
         "suggest": "模型研判",
         "override": "改定研判建议",
     }

@@ -16,12 +16,16 @@ from pqrisk.assessment.cases import (
     CaseError,
     act_on_case,
     add_evidence,
+    assess_case,
     conclude_case,
+    default_matrix_input,
     open_case,
 )
 from pqrisk.assessment.models import AssessmentCase
 from pqrisk.assessment.report import case_report
 from pqrisk.audit.services import history
+from pqrisk.core.assessment.bayes import as_scenario_step, estimate_harm_probability
+from pqrisk.core.assessment.matrix import AssessmentInput, InvalidAssessment, parse_steps
 from pqrisk.core.workflow import CASE_MACHINE
 from pqrisk.screening.models import Event, RiskInfo
 
@@ -105,6 +109,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "transitions": transitions,
             "evidence_form": forms.EvidenceForm(),
             "conclude_form": forms.ConcludeForm() if can_conclude else None,
+            "matrix_form": _matrix_form(case),
             "trail": history(case),
         },
     )
@@ -186,3 +191,72 @@ def case_report_docx(request: HttpRequest, pk: int) -> HttpResponse:
     )
     response["Content-Disposition"] = f'attachment; filename="{case.code}-assessment-report.docx"'
     return response
+
+
+def _matrix_form(case: AssessmentCase) -> forms.MatrixForm | None:
+    """The matrix form, filled with the case's last assessment or its first item's defaults."""
+    if case.status not in ("opened", "assessing", "expert_review"):
+        return None
+    last = case.matrix_assessment
+    if last is not None:
+        initial: dict[str, Any] = {
+            "severity": last.severity,
+            "steps": "\n".join(
+                f"{s['description']} | {s['probability']:g} | {s['low']:g} | {s['high']:g} | "
+                f"{s.get('evidence', '')}"
+                for s in last.steps
+            ),
+            "exposed_units": last.exposed_units,
+            "vulnerable_users": last.vulnerable_users,
+        }
+    else:
+        inp = default_matrix_input(case)
+        if inp is None:
+            return None
+        initial = {
+            "severity": inp.severity,
+            "steps": "\n".join(
+                f"{s.description} | {s.probability:g} | {s.probability_low:g} | "
+                f"{s.probability_high:g} | {s.evidence}"
+                for s in inp.steps
+            ),
+            "exposed_units": inp.exposed_units,
+            "vulnerable_users": inp.vulnerable_users,
+        }
+    return forms.MatrixForm(initial=initial)
+
+
+@require_POST
+@page()
+def case_matrix(request: HttpRequest, pk: int) -> HttpResponse:
+    """Save the case's risk-matrix assessment."""
+    case = get_object_or_404(_cases(request), pk=pk)
+    form = forms.MatrixForm(request.POST)
+    if not form.is_valid():
+        errors = "；".join(str(e) for errs in form.errors.values() for e in errs)
+        messages.error(request, f"提交内容有误：{errors}")
+        return redirect("web:case_detail", pk=case.pk)
+    data = form.cleaned_data
+    try:
+        steps = list(parse_steps(data["steps"]))
+        if data.get("harm_events") is not None and data.get("harm_units"):
+            estimate = estimate_harm_probability(
+                data["harm_events"],
+                data["harm_units"],
+                reporting_fraction=data.get("reporting_fraction") or 1.0,
+            )
+            steps[-1] = as_scenario_step(estimate, steps[-1].description)
+        inp = AssessmentInput(
+            severity=data["severity"],
+            steps=tuple(steps),
+            exposed_units=data.get("exposed_units"),
+            vulnerable_users=bool(data.get("vulnerable_users")),
+        )
+        assessment = assess_case(case, request.user, inp)
+    except InvalidAssessment as exc:
+        messages.error(request, exc.message_zh)
+    except (CaseError, PermissionDenied) as exc:
+        _service_error(request, exc)
+    else:
+        messages.success(request, f"风险矩阵评估：{assessment.get_level_display()}")
+    return redirect("web:case_detail", pk=case.pk)

@@ -17,6 +17,7 @@ from pqrisk.assessment.choices import (
     CaseStatus,
     EvidenceKind,
 )
+from pqrisk.core.assessment.matrix import SEVERITY_LABELS
 from pqrisk.disposal.choices import DISPOSAL_STATE_CHOICES
 from pqrisk.intake.choices import (
     QUARANTINE_OPEN,
@@ -408,4 +409,33 @@ class ConcludeForm(PlainForm):
         max_length=1000,
         initial="以专家评估为准，参考风险矩阵与模型研判建议",
         widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class MatrixForm(PlainForm):
+    """A case's risk-matrix assessment (METHODS §1): severity, the injury scenario's steps,
+    units in use; optionally the harm step estimated from counts (Beta-binomial)."""
+
+    severity = forms.TypedChoiceField(
+        label="伤害严重程度",
+        coerce=int,
+        choices=[(n, f"{n}级：{label}") for n, label in SEVERITY_LABELS.items()],
+    )
+    steps = forms.CharField(
+        label="伤害情景步骤",
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="每行一步：描述 | 概率 | 下限 | 上限 | 依据，概率可写作 0.01、1/100 或 1%",
+    )
+    exposed_units = forms.IntegerField(label="在用数量", required=False, min_value=0)
+    vulnerable_users = forms.BooleanField(label="涉及儿童、老年人等易受伤害群体", required=False)
+    harm_events = forms.IntegerField(
+        label="已知伤害事件数",
+        required=False,
+        min_value=0,
+        help_text="与“暴露数”同填时，按数据估计最后一步的概率",
+    )
+    harm_units = forms.IntegerField(label="暴露数（件或人次）", required=False, min_value=1)
+    reporting_fraction = forms.FloatField(
+        label="报告比例", required=False, min_value=0.0001, max_value=1, initial=1.0
     )

@@ -15,6 +15,7 @@ urlpatterns = [
     path("cases/<int:pk>/", cases.case_detail, name="case_detail"),
     path("cases/<int:pk>/evidence/", cases.case_evidence, name="case_evidence"),
     path("cases/<int:pk>/conclude/", cases.case_conclude, name="case_conclude"),
+    path("cases/<int:pk>/matrix/", cases.case_matrix, name="case_matrix"),
     path("cases/<int:pk>/report.docx", cases.case_report_docx, name="case_report"),
     path("cases/<int:pk>/<slug:action>/", cases.case_action, name="case_action"),
     path("assessments/", views.assessment_list, name="assessment_list"),

@@ -307,3 +307,22 @@ def test_flip_steps_lie_within_the_uncertainty(
         assert f.description == step.description
         assert r.probability_low <= f.probability <= r.probability_high
     assert len({(f.step, f.end) for f in r.flip_steps}) == len(r.flip_steps)
+
+
+def test_steps_typed_one_per_line_are_read_with_ranges_and_evidence() -> None:
+    from pqrisk.core.assessment.matrix import parse_probability, parse_steps
+
+    steps = parse_steps(
+        "产品存在缺陷 | 1 | 0.5 | 1 | 抽检\n\n使用中出现危险｜1/10\n导致伤害 | 0.5%"
+    )
+    assert [s.probability for s in steps] == [1.0, 0.1, 0.005]
+    assert (steps[0].low, steps[0].high, steps[0].evidence) == (0.5, 1.0, "抽检")
+    assert steps[1].low is None and steps[1].description == "使用中出现危险"
+    assert parse_probability(" 1/250 ", "概率") == 0.004
+    for bad, message in (
+        ("", "至少需要一个步骤"),
+        ("只有描述", "第1行"),
+        ("缺陷 | 一半", "应为数字"),
+    ):
+        with pytest.raises(InvalidAssessment, match=message):
+            parse_steps(bad)

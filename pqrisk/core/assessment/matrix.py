@@ -378,3 +378,41 @@ def assess(inp: AssessmentInput) -> AssessmentResult:
         explanation=tuple(lines),
         flip_steps=flips,
     )
+
+
+def parse_probability(text: str, what: str) -> float:
+    """A probability as an assessor types it: 0.004, 4e-3, 1/250 or 0.4%（not yet checked
+    against (0, 1]: ``ScenarioStep`` does that with its own message)."""
+    raw = text.strip().replace("％", "%")
+    if not raw:
+        raise InvalidAssessment(f"{what}为空")
+    try:
+        if raw.endswith("%"):
+            return float(raw[:-1]) / 100
+        if "/" in raw:
+            numerator, denominator = raw.split("/", 1)
+            return float(numerator) / float(denominator)
+        return float(raw)
+    except (ValueError, ZeroDivisionError):
+        raise InvalidAssessment(f"{what}应为数字（如 0.004 或 1/250），实际为“{text}”") from None
+
+
+def parse_steps(text: str) -> tuple[ScenarioStep, ...]:
+    """Scenario steps typed one per line as ``描述 | 概率 | 下限 | 上限 | 依据`` (the range and
+    the evidence may be left out; ``｜`` counts as ``|``)."""
+    steps: list[ScenarioStep] = []
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        parts = [p.strip() for p in line.replace("｜", "|").split("|")]
+        if len(parts) < 2:
+            raise InvalidAssessment(f"第{n}行应为“描述 | 概率 | 下限 | 上限 | 依据”：{line}")
+        parts += [""] * (5 - len(parts))
+        description, point, low_text, high_text, evidence = parts[:5]
+        point_value = parse_probability(point, f"第{n}行的概率")
+        low = parse_probability(low_text, f"第{n}行的下限") if low_text else None
+        high = parse_probability(high_text, f"第{n}行的上限") if high_text else None
+        steps.append(ScenarioStep(description or f"步骤{n}", point_value, low, high, evidence))
+    if not steps:
+        raise InvalidAssessment("伤害情景至少需要一个步骤")
+    return tuple(steps)

@@ -82,3 +82,39 @@ def test_a_wrong_step_shows_a_chinese_message(dana: Any) -> None:
         reverse("web:case_action", args=[case.pk, "to_experts"]), follow=True
     )
     assert "当前状态为“已立项”" in response.content.decode()
+
+
+def test_the_matrix_form_assesses_the_case_with_a_step_from_counts(dana: Any) -> None:
+    client = _client(dana)
+    case = _open(client, f.risk_info(PUDONG, title="浦东电热水壶抽查不合格").pk)
+    assert "风险矩阵评估" in client.get(reverse("web:case_detail", args=[case.pk])).content.decode()
+    client.post(
+        reverse("web:case_matrix", args=[case.pk]),
+        {
+            "severity": 3,
+            "steps": "产品存在缺陷 | 1 | 0.5 | 1 | 抽检不合格\n使用中出现危险 | 1/10\n"
+            "导致伤害 | 0.01",
+            "harm_events": 4,
+            "harm_units": 20000,
+            "reporting_fraction": 1,
+        },
+    )
+    case.refresh_from_db()
+    matrix = case.matrix_assessment
+    assert matrix is not None and matrix.method == "matrix_manual"
+    harm = matrix.steps[-1]
+    assert harm["description"] == "导致伤害" and "20,000件中4起伤害" in harm["evidence"]
+    assert harm["low"] < harm["probability"] < harm["high"]
+
+
+def test_a_bad_step_line_is_refused_in_chinese(dana: Any) -> None:
+    client = _client(dana)
+    case = _open(client, f.risk_info(PUDONG).pk)
+    response = client.post(
+        reverse("web:case_matrix", args=[case.pk]),
+        {"severity": 2, "steps": "产品存在缺陷 | 1.5"},
+        follow=True,
+    )
+    assert "情景步骤“产品存在缺陷”的概率应大于0且不超过1，实际为1.5" in response.content.decode()
+    case.refresh_from_db()
+    assert case.matrix_assessment is None
