@@ -97,3 +97,17 @@ def test_tags_properties(text: str) -> None:
     if "电动自行车" in text and "自行车" not in text.replace("电动自行车", ""):
         assert "bicycle" not in tags.products
     assert TAGGER.tag(text) == tags
+
+
+def test_the_product_mentioned_most_and_first_comes_first() -> None:
+    tagger = KeywordTagger(
+        products=[
+            Vocabulary("heater", ("取暖器",), level=3),
+            Vocabulary("charger", ("手机充电器",), level=3),
+        ],
+        hazards=HAZARDS,
+        districts=[],
+    )
+    text = "取暖器外壳过热起火，当时旁边还插着手机充电器；该取暖器购于去年。"
+    assert tagger.tag(text).products == ("heater", "charger")
+    assert tagger.tag("手机充电器起火，旁边的取暖器也被烧坏").products == ("charger", "heater")

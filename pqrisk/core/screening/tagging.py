@@ -185,7 +185,9 @@ _START, _END = operator.itemgetter(0), operator.itemgetter(1)
 
 
 def _rank(hits: list[_Hit], kind: str, *, by_level: bool) -> tuple[str, ...]:
-    """Codes of ``kind``. Products: higher catalogue level, then longer term, then more hits.
+    """Codes of ``kind``. Products: higher catalogue level (a product before its class), then
+    more hits, then the earlier first mention (the title comes first), then the longer term:
+    a heater complaint that mentions a phone charger in passing is about the heater.
     Hazards and districts: more hits, then longer term. Ties: first occurrence."""
     stats: dict[str, list[int]] = {}  # code -> [count, longest, level, first]
     for h in hits:
@@ -204,6 +206,6 @@ def _rank(hits: list[_Hit], kind: str, *, by_level: bool) -> tuple[str, ...]:
             row[2] = entry.level
     if by_level:
         return tuple(
-            sorted(stats, key=lambda c: (-stats[c][2], -stats[c][1], -stats[c][0], stats[c][3]))
+            sorted(stats, key=lambda c: (-stats[c][2], -stats[c][0], stats[c][3], -stats[c][1]))
         )
     return tuple(sorted(stats, key=lambda c: (-stats[c][0], -stats[c][1], stats[c][3])))
