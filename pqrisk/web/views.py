@@ -295,7 +295,7 @@ def _event_card(request: HttpRequest, info: RiskInfo, scoped: QuerySet[RiskInfo]
     n_visible = visible.count()
     return {
         "event": event,
-        "event_visible": _scoped(request, Event.objects.filter(pk=event.pk)).exists(),
+        "event_visible": _visible_events(request, Event.objects.filter(pk=event.pk)).exists(),
         "event_items": visible.order_by(*TIMELINE)[:EVENT_CARD_ITEMS],
         "event_more": max(0, n_visible - EVENT_CARD_ITEMS),
         "event_hidden": others.count() - n_visible,
@@ -305,8 +305,24 @@ def _event_card(request: HttpRequest, info: RiskInfo, scoped: QuerySet[RiskInfo]
 # ---------------------------------------------------------------- events
 
 
+def _visible_events(request: HttpRequest, qs: QuerySet[Event]) -> QuerySet[Event]:
+    """Events the user may see: all for city-wide roles; for a district officer, the events
+    of the district and those with any item in it (an incident crosses district lines; the
+    other districts' items stay hidden on the event's page)."""
+    user = request.user
+    if not user.is_authenticated or not user.is_active:
+        return qs.none()
+    if user.is_city_wide:
+        return qs
+    district = user.district_id
+    if not user.has_role(Role.DISTRICT_OFFICER) or district is None:
+        return qs.none()
+    with_items = RiskInfo.objects.filter(district_id=district).values("event_id")
+    return qs.filter(Q(district_id=district) | Q(pk__in=with_items))
+
+
 def _events(request: HttpRequest) -> QuerySet[Event]:
-    return _scoped(
+    return _visible_events(
         request,
         Event.objects.select_related("product_category", "hazard", "enterprise", "district"),
     )

@@ -434,3 +434,18 @@ def test_event_pages_need_a_role(client: Client, eve: User, heater: dict[str, Ri
     assert client.get(reverse("web:event_list")).status_code == 403
     assert client.get(reverse("web:event_detail", args=[event.pk])).status_code == 403
     assert Event.objects.count() >= 1
+
+
+def test_an_event_with_an_item_in_the_officers_district_is_shown_to_them(
+    client: Client, charlie: User, heater: dict[str, RiskInfo]
+) -> None:
+    event = heater["complaint"].event
+    assert event is not None
+    mine = f.risk_info(JIADING, title="嘉定的同类信息", event=event)
+    login(client, charlie)
+    page = client.get(reverse("web:event_detail", args=[event.pk]))
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert reverse("web:riskinfo_detail", args=[mine.pk]) in text
+    assert reverse("web:riskinfo_detail", args=[heater["complaint"].pk]) not in text
+    assert html.escape(event.title) in client.get(reverse("web:event_list")).content.decode()
