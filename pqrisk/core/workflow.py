@@ -203,6 +203,8 @@ CASE_MACHINE = StateMachine(
         Transition("to_meeting", "assessing", "consultation", "提交会商", _ASSESSORS),
         Transition("to_meeting", "expert_review", "consultation", "提交会商", _ASSESSORS),
         Transition("back", "expert_review", "assessing", "退回评估", _ASSESSORS),
+        # A meeting cancelled or the case taken off its agenda: back to the assessors.
+        Transition("back", "consultation", "assessing", "退回评估", _ASSESSORS),
         Transition("conclude", "assessing", "concluded", "形成结论", _ASSESSORS),
         Transition("conclude", "expert_review", "concluded", "形成结论", _ASSESSORS),
         # A meeting's decision concludes the case (the meeting's chair acts).

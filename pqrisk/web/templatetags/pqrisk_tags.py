@@ -11,6 +11,7 @@ from typing import Any
 from django import template
 from django.utils.html import format_html
 
+from pqrisk.audit import labels
 from pqrisk.core.levels import DisposalRoute, RiskLevel, Scope, WarningLevel, WarningMode
 from pqrisk.intake.choices import QUARANTINE_ACTION_LABELS, QUARANTINE_STATE_LABELS, SourceKind
 from pqrisk.web.evidence import severity_text
@@ -227,7 +228,22 @@ OBJECT_TYPE_LABELS = {
     "stations.monitoringstation": "监测站",
     "intake.ingestbatch": "采集批次",
     "intake.quarantineditem": "隔离区记录",
+    "assessment.assessmentcase": "评估任务",
 }
+
+
+@register.filter
+def event_action(event: Any) -> str:
+    """An audit event's action as users read it, for its kind of object."""
+    return labels.action_label(event.object_type, event.action) or action_label(event.action)
+
+
+@register.filter
+def event_state(event: Any, state: str) -> str:
+    """A state named in an audit event, as users read it, for its kind of object."""
+    if not state:
+        return ""
+    return labels.state_label(event.object_type, state) or state_label(state)
 
 
 @register.filter

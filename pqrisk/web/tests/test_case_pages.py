@@ -118,3 +118,14 @@ def test_a_bad_step_line_is_refused_in_chinese(dana: Any) -> None:
     assert "情景步骤“产品存在缺陷”的概率应大于0且不超过1，实际为1.5" in response.content.decode()
     case.refresh_from_db()
     assert case.matrix_assessment is None
+
+
+def test_the_audit_trail_reads_a_cases_actions_as_case_actions(dana: Any) -> None:
+    client = _client(dana)
+    case = _open(client, f.risk_info(PUDONG).pk)
+    client.post(reverse("web:case_action", args=[case.pk, "start"]))
+    page = client.get(reverse("web:case_detail", args=[case.pk])).content.decode()
+    assert "开始评估" in page and "开始处置" not in page
+    assert "已立项 → 评估中" in page
+    audit = client.get(reverse("web:audit_list")).content.decode()
+    assert "评估任务 #" in audit and "开始评估" in audit
