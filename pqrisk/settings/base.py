@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     "pqrisk.assessment",
     "pqrisk.warnings",
     "pqrisk.disposal",
+    "pqrisk.labs",
+    "pqrisk.meetings",
     "pqrisk.web",
 ]
 
