@@ -4,3 +4,12 @@ from django.apps import AppConfig
 class LabsConfig(AppConfig):
     name = "pqrisk.labs"
     verbose_name = "实验室风险评估"
+
+    def ready(self) -> None:
+        from pqrisk.audit.labels import register
+        from pqrisk.core.assessment.lab import LAB_TASK_MACHINE, LEAD_MACHINE
+
+        from .choices import ACTION_LABELS
+
+        register("labs.samplingtask", actions=ACTION_LABELS, states=LAB_TASK_MACHINE.states)
+        register("labs.violationlead", actions=ACTION_LABELS, states=LEAD_MACHINE.states)

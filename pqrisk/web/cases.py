@@ -110,6 +110,10 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "evidence_form": forms.EvidenceForm(),
             "conclude_form": forms.ConcludeForm() if can_conclude else None,
             "matrix_form": _matrix_form(case),
+            "sampling_tasks": case.sampling_tasks.order_by("-id"),
+            "meeting_items": case.meeting_items.select_related("meeting", "decision").order_by(
+                "-meeting__scheduled_at"
+            ),
             "trail": history(case),
         },
     )

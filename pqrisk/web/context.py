@@ -43,6 +43,8 @@ NAV: list[tuple[str, str, str, str]] = [
     ("风险信息", "web:riskinfo_list", "riskinfo_", "pages"),
     ("风险事件", "web:event_list", "event_", "pages"),
     ("评估任务", "web:case_list", "case_", "pages"),
+    ("实验室抽样", "labs:task_list", "labs:", "pages"),
+    ("会商研判", "meetings:meeting_list", "meetings:", "city"),
     ("风险评估", "web:assessment_list", "assessment_", "pages"),
     ("风险预警", "web:warning_list", "warning_", "pages"),
     ("处置任务", "web:task_list", "task_", "pages"),
@@ -65,7 +67,10 @@ def nav_items(request: HttpRequest) -> list[NavItem]:
     if not can_use_pages(user):
         return []
     match = getattr(request, "resolver_match", None)
-    current = match.url_name if match and match.namespace == "web" else ""
+    # A web page is active by its url name's prefix; another app's pages by its namespace.
+    current = ""
+    if match and match.url_name:
+        current = match.url_name if match.namespace == "web" else f"{match.namespace}:"
     city = is_city_user(user)
     return [
         NavItem(label, reverse(name), bool(current) and str(current).startswith(prefix))

@@ -229,6 +229,9 @@ OBJECT_TYPE_LABELS = {
     "intake.ingestbatch": "采集批次",
     "intake.quarantineditem": "隔离区记录",
     "assessment.assessmentcase": "评估任务",
+    "labs.samplingtask": "抽样任务",
+    "labs.violationlead": "违法线索",
+    "meetings.meeting": "会商会议",
 }
 
 

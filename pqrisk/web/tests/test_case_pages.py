@@ -129,3 +129,13 @@ def test_the_audit_trail_reads_a_cases_actions_as_case_actions(dana: Any) -> Non
     assert "已立项 → 评估中" in page
     audit = client.get(reverse("web:audit_list")).content.decode()
     assert "评估任务 #" in audit and "开始评估" in audit
+
+
+def test_the_case_page_links_to_its_lab_sampling_and_meetings(dana: Any) -> None:
+    client = _client(dana)
+    case = _open(client, f.risk_info(PUDONG).pk)
+    page = client.get(reverse("web:case_detail", args=[case.pk])).content.decode()
+    assert "实验室抽样" in page and f"{reverse('labs:task_new')}?case={case.code}" in page
+    assert "未列入会商议程" in page
+    nav = client.get(reverse("labs:task_list")).content.decode()
+    assert f'<a href="{reverse("labs:task_list")}" class="active"' in nav
