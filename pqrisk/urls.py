@@ -11,6 +11,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("accounts/", include("pqrisk.accounts.urls")),
+    path("experts/", include("pqrisk.experts.urls")),
     path("labs/", include("pqrisk.labs.urls")),
     path("meetings/", include("pqrisk.meetings.urls")),
     path("", include("pqrisk.web.urls")),

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "pqrisk.feeds",
     "pqrisk.screening",
     "pqrisk.assessment",
+    "pqrisk.experts",
     "pqrisk.warnings",
     "pqrisk.disposal",
     "pqrisk.labs",
