@@ -37,12 +37,15 @@ class NavItem:
     active: bool
 
 
-# (label, url name, prefix of the url names that make it active, who sees it)
+# (label, url name, prefix of the url names that make it active, who sees it: every page
+# user, city-wide roles, the assessment centre and city bureau staff, experts)
 NAV: list[tuple[str, str, str, str]] = [
     ("首页", "web:home", "home", "pages"),
     ("风险信息", "web:riskinfo_list", "riskinfo_", "pages"),
     ("风险事件", "web:event_list", "event_", "pages"),
     ("评估任务", "web:case_list", "case_", "pages"),
+    ("专家评估", "experts:case_list", "experts:", "staff"),
+    ("我的评估任务", "experts:my_tasks", "experts:", "expert"),
     ("实验室抽样", "labs:task_list", "labs:", "pages"),
     ("会商研判", "meetings:meeting_list", "meetings:", "city"),
     ("风险评估", "web:assessment_list", "assessment_", "pages"),
@@ -72,10 +75,17 @@ def nav_items(request: HttpRequest) -> list[NavItem]:
     if match and match.url_name:
         current = match.url_name if match.namespace == "web" else f"{match.namespace}:"
     city = is_city_user(user)
+    roles = getattr(user, "role_codes", frozenset())
+    allowed = {
+        "pages": True,
+        "city": city,
+        "staff": bool(roles & {"analyst", "city_supervisor", "city_admin"}),
+        "expert": "expert" in roles,
+    }
     return [
         NavItem(label, reverse(name), bool(current) and str(current).startswith(prefix))
         for label, name, prefix, who in NAV
-        if who == "pages" or city
+        if allowed[who]
     ]
 
 

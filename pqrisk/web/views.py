@@ -73,6 +73,7 @@ OBJECT_PAGES = {
     "labs.samplingtask": "labs:task_detail",
     "labs.violationlead": "labs:lead_detail",
     "meetings.meeting": "meetings:meeting_detail",
+    "experts.expert": "experts:expert_detail",
     "warnings.warning": "web:warning_detail",
     "disposal.disposaltask": "web:task_detail",
     "enterprises.enterprise": "web:enterprise_detail",

@@ -232,6 +232,7 @@ OBJECT_TYPE_LABELS = {
     "labs.samplingtask": "抽样任务",
     "labs.violationlead": "违法线索",
     "meetings.meeting": "会商会议",
+    "experts.expert": "专家",
 }
 
 
