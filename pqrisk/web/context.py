@@ -75,7 +75,7 @@ def nav_items(request: HttpRequest) -> list[NavItem]:
     if match and match.url_name:
         current = match.url_name if match.namespace == "web" else f"{match.namespace}:"
     city = is_city_user(user)
-    roles = getattr(user, "role_codes", frozenset())
+    roles: frozenset[str] = getattr(user, "role_codes", frozenset())
     allowed = {
         "pages": True,
         "city": city,
