@@ -21,6 +21,7 @@ from pqrisk.assessment.cases import (
     default_matrix_input,
     open_case,
 )
+from pqrisk.assessment.judgement import override, suggest
 from pqrisk.assessment.models import AssessmentCase
 from pqrisk.assessment.report import case_report
 from pqrisk.audit.services import history
@@ -110,6 +111,8 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "evidence_form": forms.EvidenceForm(),
             "conclude_form": forms.ConcludeForm() if can_conclude else None,
             "matrix_form": _matrix_form(case),
+            "override_form": forms.OverrideForm() if case.model_suggestion.get("level") else None,
+            "overrides": case.overrides.select_related("user"),
             "sampling_tasks": case.sampling_tasks.order_by("-id"),
             "meeting_items": case.meeting_items.select_related("meeting", "decision").order_by(
                 "-meeting__scheduled_at"
@@ -263,4 +266,39 @@ def case_matrix(request: HttpRequest, pk: int) -> HttpResponse:
         _service_error(request, exc)
     else:
         messages.success(request, f"风险矩阵评估：{assessment.get_level_display()}")
+    return redirect("web:case_detail", pk=case.pk)
+
+
+@require_POST
+@page()
+def case_suggest(request: HttpRequest, pk: int) -> HttpResponse:
+    """Run the risk-judgement model on the case (模型研判)."""
+    case = get_object_or_404(_cases(request), pk=pk)
+    try:
+        judgement = suggest(case, request.user)
+    except (CaseError, PermissionDenied) as exc:
+        _service_error(request, exc)
+    else:
+        messages.success(request, f"模型研判建议：{judgement.level.label}")
+    return redirect("web:case_detail", pk=case.pk)
+
+
+@require_POST
+@page()
+def case_override(request: HttpRequest, pk: int) -> HttpResponse:
+    """An expert or assessor changes the model's suggestion, with the reason."""
+    case = get_object_or_404(_cases(request), pk=pk)
+    form = forms.OverrideForm(request.POST)
+    if not form.is_valid():
+        errors = "；".join(str(e) for errs in form.errors.values() for e in errs)
+        messages.error(request, f"提交内容有误：{errors}")
+        return redirect("web:case_detail", pk=case.pk)
+    try:
+        override(
+            case, request.user, level=form.cleaned_data["level"], reason=form.cleaned_data["reason"]
+        )
+    except (CaseError, PermissionDenied) as exc:
+        _service_error(request, exc)
+    else:
+        messages.success(request, "已改定模型研判建议，理由已记录为模型的训练数据")
     return redirect("web:case_detail", pk=case.pk)

@@ -439,3 +439,10 @@ class MatrixForm(PlainForm):
     reporting_fraction = forms.FloatField(
         label="报告比例", required=False, min_value=0.0001, max_value=1, initial=1.0
     )
+
+
+class OverrideForm(PlainForm):
+    level = forms.ChoiceField(label="改定等级", choices=list(RISK_LEVEL_CHOICES))
+    reason = forms.CharField(
+        label="理由", max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )

@@ -139,3 +139,26 @@ def test_the_case_page_links_to_its_lab_sampling_and_meetings(dana: Any) -> None
     assert "未列入会商议程" in page
     nav = client.get(reverse("labs:task_list")).content.decode()
     assert f'<a href="{reverse("labs:task_list")}" class="active"' in nav
+
+
+def test_the_model_suggests_and_an_assessor_overrides_with_a_reason(dana: Any) -> None:
+    client = _client(dana)
+    case = _open(client, f.risk_info(PUDONG, title="浦东电热水壶抽查不合格").pk)
+    client.post(reverse("web:case_action", args=[case.pk, "start"]))
+    client.post(reverse("web:case_suggest", args=[case.pk]))
+    case.refresh_from_db()
+    suggested = case.model_suggestion["level"]
+    page = client.get(reverse("web:case_detail", args=[case.pk])).content.decode()
+    assert "各因素的贡献" in page and "改定建议" in page
+    other = "serious" if suggested != "serious" else "low"
+    response = client.post(
+        reverse("web:case_override", args=[case.pk]), {"level": other, "reason": ""}, follow=True
+    )
+    assert "提交内容有误" in response.content.decode()
+    client.post(
+        reverse("web:case_override", args=[case.pk]),
+        {"level": other, "reason": "检验报告显示绝缘失效，模型未计入"},
+    )
+    override = case.overrides.get()
+    assert (override.suggested_level, override.level) == (suggested, other)
+    assert override.features and override.model_version
