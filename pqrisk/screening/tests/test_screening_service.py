@@ -195,3 +195,15 @@ def test_segment_keeps_register_words_whole() -> None:
     assert result.exit_code == 0, result.output
     words = result.output.split()
     assert "电动自行车充电器" in words and "晶澜" in words  # a catalogue product, whole
+
+
+def test_a_renamed_enterprise_is_matched_by_its_new_name() -> None:
+    firm = enterprise("310115", "上海旧名电器有限公司")
+    ingest(complaint("C-1", "上海旧名电器有限公司生产的取暖器起火，投诉人要求调查。"))
+    screen_pending()
+    assert _info("C-1").enterprise == firm
+    firm.name = "上海新名电器有限公司"
+    firm.save()
+    ingest(complaint("C-2", "上海新名电器有限公司生产的取暖器起火，投诉人要求调查。"))
+    screen_pending()
+    assert _info("C-2").enterprise == firm
