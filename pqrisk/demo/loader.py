@@ -110,6 +110,7 @@ def load_demo(
     lines.extend(report.lines_zh())
     passwords = ensure_demo_users()
     lines.extend(walk_demo_loop())
+    lines.extend(walk_demo_assessment())
     lines.append(f"真实事件标注：{out_dir / 'ground_truth.json'}")
     lines.append("演示账号（用户名 / 密码 / 角色）：")
     for username, role, _district, organisation in DEMO_USERS:
@@ -151,3 +152,96 @@ def walk_demo_loop() -> list[str]:
             )
             reported += 1
     return [f"演示流程：批准预警 {approved} 条，发布 {published} 条，处置任务反馈 {reported} 项"]
+
+
+# Experts of the demo library: (name, organisation, title, linked to the demo "expert" login).
+DEMO_EXPERTS: tuple[tuple[str, str, str, bool], ...] = (
+    ("王建国", "上海市质量监督检验技术研究院", "正高级工程师", True),
+    ("李慧敏", "同济大学机械与能源工程学院", "教授", False),
+    ("张伟", "上海市消防救援总队火灾调查处", "高级工程师", False),
+    ("陈静", "复旦大学附属儿科医院", "主任医师", False),
+    ("刘洋", "上海电器科学研究所（集团）有限公司", "高级工程师", False),
+)
+
+
+@transaction.atomic
+def walk_demo_assessment() -> list[str]:
+    """The assessment centre opens cases on the two largest events: the model's suggestion
+    and a matrix assessment; an expert library with a declared conflict and a draw (the demo
+    "expert" login is on the panel and can rate); a sampling task; a consultation meeting."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from pqrisk.assessment.cases import act_on_case, assess_case, default_matrix_input, open_case
+    from pqrisk.assessment.judgement import suggest
+    from pqrisk.experts.services import draw_experts, family_of, register_expert
+    from pqrisk.labs.services import create_task
+    from pqrisk.meetings.services import add_agenda_case, convene_meeting
+    from pqrisk.screening.models import Event
+
+    analyst = User.objects.get(username="analyst")
+    events = list(
+        Event.objects.filter(hazard__isnull=False, enterprise__isnull=False)
+        .select_related("product_category", "hazard", "enterprise")
+        .order_by("-item_count", "id")[:2]
+    )
+    if not events:
+        return []
+    cases = []
+    for event in events:
+        case = open_case(analyst, event=event, description="演示：评估中心对高发事件立项评估")
+        act_on_case(case, "start", analyst)
+        suggest(case, analyst)
+        inp = default_matrix_input(case)
+        if inp is not None:
+            assess_case(case, analyst, inp)
+        cases.append(case)
+    first, event = cases[0], events[0]
+    family = family_of(event.product_category)
+    families = [family] if family else []
+    expert_login = User.objects.get(username="expert")
+    for name, organisation, title, linked in DEMO_EXPERTS:
+        register_expert(
+            analyst,
+            name=name,
+            organisation=organisation,
+            title=title,
+            product_families=families,
+            hazards=[event.hazard],
+            account=expert_login if linked else None,
+        )
+    register_expert(
+        analyst,
+        name="赵明",
+        organisation="上海某检测技术服务有限公司",
+        title="工程师",
+        employer=event.enterprise.name if event.enterprise else "",
+        product_families=families,
+        hazards=[event.hazard],
+    )
+    draw = draw_experts(first, analyst, size=len(DEMO_EXPERTS), seed=20261127)
+    create_task(
+        analyst,
+        title=f"{first.title}（网购抽样）",
+        product_category=event.product_category,
+        channel="ecommerce",
+        product_name=event.product_category.name,
+        case=first,
+        lab="上海市质量监督检验技术研究院",
+        due_on=timezone.localdate() + timedelta(days=20),
+        requirements="模拟消费者网购，保留订单与物流记录，样品封样后送检",
+    )
+    meeting = convene_meeting(
+        analyst,
+        kind="thematic",
+        title=f"{cases[-1].title}专题会商",
+        scheduled_at=timezone.now() + timedelta(days=2),
+        place="市局第三会议室",
+    )
+    add_agenda_case(meeting, cases[-1], analyst, presenter="风险评估研究中心")
+    return [
+        f"评估任务：立项 {len(cases)} 项（{'、'.join(c.code for c in cases)}），"
+        f"专家库 {len(DEMO_EXPERTS) + 1} 人，为 {first.code} 抽取专家 {draw.size} 人"
+        f"（回避 {len(draw.excluded)} 人），抽样任务 1 项，会商会议 {meeting.code} 已召集"
+    ]
