@@ -337,7 +337,8 @@ def suggest(
     judgement = _model(model).judge(case_facts(case))
     with transaction.atomic():
         old = (case.model_suggestion or {}).get("level", "")
-        case.model_suggestion = {**judgement.to_dict(), "generated_at": timezone.now().isoformat()}
+        when = timezone.localtime().isoformat()
+        case.model_suggestion = {**judgement.to_dict(), "generated_at": when}
         case.save(update_fields=["model_suggestion"])
         audit(
             "suggest",
