@@ -930,6 +930,31 @@ def assess_cmd(
     click.echo(json.dumps(out, ensure_ascii=False, indent=2))
 
 
+@main.command(
+    "export-overrides",
+    help="导出专家对模型研判建议的改定（JSON Lines），"
+    "供 scripts/train_judgement.py --overrides 重新训练",
+)
+@click.option(
+    "-o",
+    "--output",
+    "output_path",
+    default="-",
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+    help="输出文件（缺省为标准输出）",
+)
+def export_overrides_cmd(output_path: Path) -> None:
+    _setup()
+    from pqrisk.assessment.judgement import export_overrides
+
+    if str(output_path) == "-":
+        n = export_overrides(sys.stdout)
+    else:
+        with output_path.open("w", encoding="utf-8") as fh:
+            n = export_overrides(fh)
+    click.echo(f"已导出 {n} 条改定记录", err=True)
+
+
 @main.command("run-pipeline", help="筛查、评估、提出预警建议并检查处置时限")
 def run_pipeline_cmd() -> None:
     _setup()

@@ -212,3 +212,26 @@ def test_only_the_assessment_centre_city_bureau_and_experts_override(
     for insider in (dana, alice, erin):
         override(case, insider, level=other, reason=f"{insider.username} 的理由")
     assert JudgementOverride.objects.filter(case=case).count() == 3
+
+
+def test_overrides_are_exported_from_the_command_line(dana: Any, tmp_path: Any) -> None:
+    import json as json_lib
+
+    from click.testing import CliRunner
+
+    from pqrisk.assessment.cases import open_case
+    from pqrisk.assessment.judgement import override, suggest
+    from pqrisk.cli import main
+    from pqrisk.screening.tests.records import complaint, screened
+
+    infos = screened(complaint("O-1", "浦东新区居民投诉：取暖器使用中外壳过热起火，烧毁窗帘。"))
+    case = open_case(dana, risk_infos=infos)
+    suggest(case, dana)
+    case.refresh_from_db()
+    other = "serious" if case.model_suggestion["level"] != "serious" else "low"
+    override(case, dana, level=other, reason="检验确认电源线绝缘失效")
+    out = tmp_path / "overrides.jsonl"
+    result = CliRunner().invoke(main, ["export-overrides", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    rows = [json_lib.loads(line) for line in out.read_text("utf-8").splitlines()]
+    assert len(rows) == 1 and rows[0]["level"] == other and rows[0]["case"] == case.code
