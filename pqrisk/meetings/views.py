@@ -21,7 +21,7 @@ from pqrisk.audit.services import history
 from pqrisk.web.views import page
 
 from . import forms, services
-from .choices import ACTION_LABELS, MEETING_MACHINE, MeetingKind, MeetingStatus
+from .choices import MEETING_MACHINE, MeetingKind, MeetingStatus
 from .models import AgendaItem, Meeting, Participant
 
 PAGE_SIZE = 50
@@ -127,11 +127,7 @@ def _detail_context(request: HttpRequest, meeting: Meeting) -> dict[str, Any]:
     may_act = _may_act(request) and meeting.is_open
     roles = request.user.role_codes  # type: ignore[union-attr]
     actions = {t.action: t.label for t in MEETING_MACHINE.available(meeting.status, roles)}
-    trail = history(meeting)
-    for e in trail:
-        e.action_zh = ACTION_LABELS.get(e.action, e.action)  # type: ignore[attr-defined]
-        e.from_zh = MEETING_MACHINE.label(e.from_state) if e.from_state else ""  # type: ignore[attr-defined]
-        e.to_zh = MEETING_MACHINE.label(e.to_state) if e.to_state else ""  # type: ignore[attr-defined]
+    trail = history(meeting)  # labels: the app registers them (apps.py)
     return {
         "meeting": meeting,
         "items": items,

@@ -31,7 +31,7 @@ from pqrisk.core.workflow import CASE_MACHINE
 from pqrisk.screening.models import Event, RiskInfo
 
 from . import forms
-from .views import _listing, _scoped, _service_error, page
+from .views import _form_refused, _listing, _scoped, _service_error, page
 
 
 def _cases(request: HttpRequest) -> Any:
@@ -142,9 +142,7 @@ def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 def case_evidence(request: HttpRequest, pk: int) -> HttpResponse:
     case = get_object_or_404(_cases(request), pk=pk)
     form = forms.EvidenceForm(request.POST, request.FILES)
-    if not form.is_valid():
-        errors = "；".join(str(e) for errs in form.errors.values() for e in errs)
-        messages.error(request, f"提交内容有误：{errors}")
+    if _form_refused(request, form):
         return redirect("web:case_detail", pk=case.pk)
     data = form.cleaned_data
     try:
@@ -168,9 +166,7 @@ def case_evidence(request: HttpRequest, pk: int) -> HttpResponse:
 def case_conclude(request: HttpRequest, pk: int) -> HttpResponse:
     case = get_object_or_404(_cases(request), pk=pk)
     form = forms.ConcludeForm(request.POST)
-    if not form.is_valid():
-        errors = "；".join(str(e) for errs in form.errors.values() for e in errs)
-        messages.error(request, f"提交内容有误：{errors}")
+    if _form_refused(request, form):
         return redirect("web:case_detail", pk=case.pk)
     data = form.cleaned_data
     try:
@@ -239,9 +235,7 @@ def case_matrix(request: HttpRequest, pk: int) -> HttpResponse:
     """Save the case's risk-matrix assessment."""
     case = get_object_or_404(_cases(request), pk=pk)
     form = forms.MatrixForm(request.POST)
-    if not form.is_valid():
-        errors = "；".join(str(e) for errs in form.errors.values() for e in errs)
-        messages.error(request, f"提交内容有误：{errors}")
+    if _form_refused(request, form):
         return redirect("web:case_detail", pk=case.pk)
     data = form.cleaned_data
     try:
@@ -289,9 +283,7 @@ def case_override(request: HttpRequest, pk: int) -> HttpResponse:
     """An expert or assessor changes the model's suggestion, with the reason."""
     case = get_object_or_404(_cases(request), pk=pk)
     form = forms.OverrideForm(request.POST)
-    if not form.is_valid():
-        errors = "；".join(str(e) for errs in form.errors.values() for e in errs)
-        messages.error(request, f"提交内容有误：{errors}")
+    if _form_refused(request, form):
         return redirect("web:case_detail", pk=case.pk)
     try:
         override(

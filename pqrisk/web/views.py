@@ -141,6 +141,15 @@ def _overdue_q() -> Q:
     )
 
 
+def _form_refused(request: HttpRequest, form: Any) -> bool:
+    """True (and the form's errors shown) when ``form`` is not valid."""
+    if form.is_valid():
+        return False
+    errors = "；".join(str(e) for errs in form.errors.values() for e in errs)
+    messages.error(request, f"提交内容有误：{errors}")
+    return True
+
+
 def _service_error(request: HttpRequest, exc: Exception) -> None:
     text = getattr(exc, "message_zh", None) or (str(exc) if str(exc) else "无权执行该操作")
     messages.error(request, text)
@@ -471,9 +480,7 @@ def warning_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     warning = get_object_or_404(visible_warnings(request.user), pk=pk)
     form_class = forms.ApproveForm if action == "approve" else forms.NoteForm
     form = form_class(request.POST, prefix=action)
-    if not form.is_valid():
-        errors = "；".join(str(e) for errs in form.errors.values() for e in errs)
-        messages.error(request, f"提交内容有误：{errors}")
+    if _form_refused(request, form):
         return redirect("web:warning_detail", pk=warning.pk)
     note = form.cleaned_data.get("note", "")
     try:

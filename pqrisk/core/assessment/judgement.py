@@ -36,12 +36,10 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import io
 import json
 import math
 import os
 import re
-import secrets
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
@@ -50,12 +48,17 @@ from functools import cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
-import joblib
 import numpy as np
 import sklearn
 from sklearn.linear_model import LogisticRegression
 
 from pqrisk.core.levels import RiskLevel
+from pqrisk.core.modelfile import (
+    check_sklearn_version,
+    read_model_file,
+    unpickle,
+    write_model_file,
+)
 
 FORMAT = "pqrisk-judgement-model"
 FORMAT_VERSION = 1
@@ -1230,67 +1233,43 @@ class JudgementModel:
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the model atomically; the metadata is plain values beside the pickled
         estimator, so ``load`` checks it before unpickling any scikit-learn object."""
-        path = Path(path)
-        inner = io.BytesIO()
-        joblib.dump(self.estimator, inner)
-        payload = {
-            "format": FORMAT,
-            "format_version": FORMAT_VERSION,
-            "metadata": self.metadata.to_dict(),
-            "estimator": inner.getvalue(),
-        }
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # Not mkstemp: its 0600 mode would leave the model unreadable to the web server's user.
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-        try:
-            with tmp.open("xb") as fh:
-                joblib.dump(payload, fh, compress=("zlib", 6))
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
+        write_model_file(
+            path,
+            fmt=FORMAT,
+            version=FORMAT_VERSION,
+            metadata=self.metadata.to_dict(),
+            estimator=self.estimator,
+            key="estimator",
+        )
 
     @classmethod
     def load(cls, path: str | os.PathLike[str] = MODEL_PATH) -> JudgementModel:
         """Read a model written by ``save``. A file written by another scikit-learn version
         is refused before its estimator is unpickled: retrain with this version."""
-        path = Path(path)
-        if not path.exists():
+        try:
+            raw, blob = read_model_file(
+                path,
+                fmt=FORMAT,
+                version=FORMAT_VERSION,
+                key="estimator",
+                what_zh="风险研判模型",
+                error=ModelVersionError,
+            )
+        except FileNotFoundError:
             raise ModelVersionError(
                 f"no judgement model at {path}: run scripts/train_judgement.py",
                 f"风险研判模型文件 {path} 不存在，请运行 scripts/train_judgement.py 训练",
-            )
-        try:
-            payload = joblib.load(path)
-        except Exception as exc:
-            raise ModelVersionError(
-                f"{path} is not a {FORMAT} file ({exc})",
-                f"{path} 不是本平台保存的风险研判模型文件",
-            ) from exc
-        if not isinstance(payload, dict) or payload.get("format") != FORMAT:
-            raise ModelVersionError(
-                f"{path} is not a {FORMAT} file", f"{path} 不是本平台保存的风险研判模型文件"
-            )
-        if payload.get("format_version") != FORMAT_VERSION:
-            raise ModelVersionError(
-                f"{path} has format version {payload.get('format_version')!r}, this is "
-                f"{FORMAT_VERSION}: retrain the model",
-                f"风险研判模型文件 {path} 的格式版本为 {payload.get('format_version')}，"
-                f"当前为 {FORMAT_VERSION}，请重新训练",
-            )
-        metadata = JudgementMetadata.from_dict(payload["metadata"])
-        if metadata.sklearn_version != sklearn.__version__:
-            raise ModelVersionError(
-                f"{path} was trained with scikit-learn {metadata.sklearn_version}; this is "
-                f"scikit-learn {sklearn.__version__}: retrain it with scripts/train_judgement.py",
-                f"风险研判模型文件 {path} 由 scikit-learn {metadata.sklearn_version} 训练，"
-                f"当前安装的是 {sklearn.__version__}，不能直接使用。"
-                "请用 scripts/train_judgement.py 重新训练",
-            )
-        estimator = joblib.load(io.BytesIO(payload["estimator"]))
-        return cls(metadata, estimator)
+            ) from None
+        metadata = JudgementMetadata.from_dict(raw)
+        check_sklearn_version(
+            metadata.sklearn_version,
+            path,
+            what_zh="风险研判模型",
+            retrain_en="retrain it with scripts/train_judgement.py",
+            retrain_zh="请用 scripts/train_judgement.py 重新训练",
+            error=ModelVersionError,
+        )
+        return cls(metadata, unpickle(blob))
 
     def describe_zh(self) -> list[str]:
         m = self.metadata

@@ -18,10 +18,8 @@ models are files in this package (rebuilt by ``scripts/train_models.py``).
 from __future__ import annotations
 
 import hashlib
-import io
 import logging
 import os
-import secrets
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -31,7 +29,6 @@ from pathlib import Path
 from typing import Any
 
 import jieba
-import joblib
 import numpy as np
 import scipy.sparse as sp
 import sklearn
@@ -43,6 +40,12 @@ from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
 
+from pqrisk.core.modelfile import (
+    check_sklearn_version,
+    read_model_file,
+    unpickle,
+    write_model_file,
+)
 from pqrisk.core.text.normalize import normalize_text
 
 FORMAT = "pqrisk-text-classifier"
@@ -749,55 +752,28 @@ class TextClassifier:
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the model atomically (a crash leaves the old file). The metadata is stored as
         plain values beside the pickled pipeline, so ``load`` can read it first."""
-        path = Path(path)
-        inner = io.BytesIO()
-        joblib.dump(self.pipeline, inner)
-        payload = {
-            "format": FORMAT,
-            "format_version": FORMAT_VERSION,
-            "metadata": self.metadata.to_dict(),
-            "pipeline": inner.getvalue(),
-        }
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # Not mkstemp: its 0600 mode would leave the model unreadable to the web server's user;
-        # "x" mode creates the file with the umask's permissions and never reuses a name.
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-        try:
-            with tmp.open("xb") as fh:
-                joblib.dump(payload, fh, compress=("zlib", 6))
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
+        write_model_file(
+            path,
+            fmt=FORMAT,
+            version=FORMAT_VERSION,
+            metadata=self.metadata.to_dict(),
+            estimator=self.pipeline,
+            key="pipeline",
+        )
 
     @staticmethod
     def read_metadata(path: str | os.PathLike[str]) -> tuple[ModelMetadata, bytes]:
         """The metadata of a saved model and its pickled pipeline, without unpickling the
         pipeline. Raises ModelVersionError for a file that is not a model of this format."""
-        path = Path(path)
-        try:
-            payload = joblib.load(path)
-        except FileNotFoundError:
-            raise
-        except Exception as exc:
-            raise ModelVersionError(
-                f"{path} is not a {FORMAT} file ({exc})",
-                f"{path} 不是本平台保存的分类模型文件",
-            ) from exc
-        if not isinstance(payload, dict) or payload.get("format") != FORMAT:
-            raise ModelVersionError(
-                f"{path} is not a {FORMAT} file", f"{path} 不是本平台保存的分类模型文件"
-            )
-        if payload.get("format_version") != FORMAT_VERSION:
-            raise ModelVersionError(
-                f"{path} has format version {payload.get('format_version')!r}, this is "
-                f"{FORMAT_VERSION}: retrain the model",
-                f"模型文件 {path} 的格式版本为 {payload.get('format_version')}，"
-                f"当前为 {FORMAT_VERSION}，请重新训练模型",
-            )
-        return ModelMetadata.from_dict(payload["metadata"]), payload["pipeline"]
+        metadata, blob = read_model_file(
+            path,
+            fmt=FORMAT,
+            version=FORMAT_VERSION,
+            key="pipeline",
+            what_zh="分类模型",
+            error=ModelVersionError,
+        )
+        return ModelMetadata.from_dict(metadata), blob
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> TextClassifier:
@@ -805,17 +781,17 @@ class TextClassifier:
         raises ModelVersionError (its pickled estimators may not work, or may silently
         predict otherwise): retrain it with this version."""
         metadata, blob = cls.read_metadata(path)
-        if metadata.sklearn_version != sklearn.__version__:
-            raise ModelVersionError(
-                f"{path} was trained with scikit-learn {metadata.sklearn_version}; this is "
-                f"scikit-learn {sklearn.__version__}: retrain the model "
-                "(pqrisk classify train, or scripts/train_models.py for the shipped models)",
-                f"模型文件 {path} 由 scikit-learn {metadata.sklearn_version} 训练，当前安装的是 "
-                f"{sklearn.__version__}，不能直接使用。请用 pqrisk classify train 重新训练"
-                "（平台自带模型用 scripts/train_models.py 重建）",
-            )
-        pipeline = joblib.load(io.BytesIO(blob))
-        return cls(pipeline, metadata)
+        check_sklearn_version(
+            metadata.sklearn_version,
+            path,
+            what_zh="分类模型",
+            retrain_en="retrain the model "
+            "(pqrisk classify train, or scripts/train_models.py for the shipped models)",
+            retrain_zh="请用 pqrisk classify train 重新训练"
+            "（平台自带模型用 scripts/train_models.py 重建）",
+            error=ModelVersionError,
+        )
+        return cls(unpickle(blob), metadata)
 
     def describe_zh(self) -> list[str]:
         """Lines for the shell: what the model is and how well it cross-validated."""

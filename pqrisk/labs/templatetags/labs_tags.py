@@ -7,10 +7,8 @@ from typing import Any
 from django import template
 from django.utils.html import format_html
 
-from pqrisk.core.assessment.lab import LAB_TASK_MACHINE, LEAD_MACHINE, Screening, Verdict
+from pqrisk.core.assessment.lab import Screening, Verdict
 from pqrisk.web.templatetags.pqrisk_tags import _ink
-
-from ..choices import ACTION_LABELS
 
 register = template.Library()
 
@@ -36,15 +34,3 @@ def verdict_badge(value: Any) -> str:
 def screening_badge(value: Any) -> str:
     """``{{ rapid.screening|screening_badge }}`` → 阳性 red, 可疑 orange, 阴性 green."""
     return _badge(Screening(value) if value in Screening._value2member_map_ else None, value)
-
-
-@register.filter
-def lab_action_label(value: str) -> str:
-    return ACTION_LABELS.get(value, value)
-
-
-@register.filter
-def lab_state_label(value: str) -> str:
-    if not value:
-        return ""
-    return LAB_TASK_MACHINE.states.get(value) or LEAD_MACHINE.states.get(value) or value
