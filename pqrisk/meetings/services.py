@@ -589,7 +589,8 @@ def close_meeting(meeting: Meeting, user: Any) -> Meeting:
     old = _transition(meeting, "close", user)
     rule = conclusion_rule(meeting)
     # Fresh, locked cases: one concluded elsewhere since it went on the agenda fails here.
-    cases = AssessmentCase.objects.select_for_update().select_related(
+    # of=("self",): lock the cases only; PostgreSQL cannot lock the nullable side of the joins.
+    cases = AssessmentCase.objects.select_for_update(of=("self",)).select_related(
         "product_category", "hazard", "district"
     )
     fresh = {c.pk: c for c in cases.filter(pk__in=[i.case_id for i in items])}
