@@ -1,4 +1,5 @@
-"""The loop's automatic steps in order: screen → assess → propose warnings → disposal clocks.
+"""The loop's automatic steps in order: screen → assess → propose warnings → warning and
+disposal clocks.
 
 Each step is idempotent, so running the pipeline twice does no harm and a crashed run can be
 started again.
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from pqrisk.assessment.services import assess_pending
 from pqrisk.disposal.services import check_deadlines
 from pqrisk.screening.services import screen_pending
-from pqrisk.warnings.services import propose_pending
+from pqrisk.warnings.services import check_publication_deadlines, propose_pending
 
 Progress = Callable[[str, int], None]
 
@@ -23,6 +24,7 @@ class PipelineReport:
     assessed: dict[str, int]
     proposals: dict[str, int]
     escalated: int
+    reminders: int = 0  # publication reminders sent for approved warnings
 
     def lines_zh(self) -> list[str]:
         from pqrisk.core.levels import RiskLevel
@@ -37,6 +39,7 @@ class PipelineReport:
             f"评估：{assessed or '无待评估信息'}",
             f"预警建议：新增 {self.proposals.get('new', 0)} 条，"
             f"并入已有预警 {self.proposals.get('joined', 0)} 条",
+            f"预警发布提醒：{self.reminders} 条",
             f"处置督办：{self.escalated} 项",
         ]
 
@@ -48,5 +51,6 @@ def run_pipeline(progress: Progress | None = None) -> PipelineReport:
     screened = screen_pending(progress=step("screen"))
     assessed = assess_pending(progress=step("assess"))
     proposals = propose_pending()
+    reminders = sum(check_publication_deadlines().values())
     escalated = check_deadlines()
-    return PipelineReport(screened, assessed, proposals, escalated)
+    return PipelineReport(screened, assessed, proposals, escalated, reminders)

@@ -167,12 +167,17 @@ CELERY_TASK_ROUTES = {
     "pqrisk.intake.*": {"queue": "intake"},
     "pqrisk.screening.*": {"queue": "screening"},
     "pqrisk.disposal.*": {"queue": "disposal"},
+    "pqrisk.warnings.*": {"queue": "disposal"},
     "pqrisk.stations.*": {"queue": "intake"},
     "pqrisk.feeds.*": {"queue": "intake"},
 }
 CELERY_BEAT_SCHEDULE = {
     "run-pipeline": {"task": "pqrisk.screening.tasks.run_pipeline", "schedule": 300.0},
     "disposal-clocks": {"task": "pqrisk.disposal.tasks.check_deadlines", "schedule": 900.0},
+    "warning-clocks": {
+        "task": "pqrisk.warnings.tasks.check_publication_deadlines",
+        "schedule": 300.0,
+    },
     "station-health": {"task": "pqrisk.stations.tasks.check_stations", "schedule": 3600.0},
     # Every five minutes; each feed's own interval decides whether it is polled.
     "poll-feeds": {"task": "pqrisk.feeds.tasks.poll_feeds", "schedule": 300.0},

@@ -5,3 +5,15 @@ class WarningsConfig(AppConfig):
     name = "pqrisk.warnings"
     label = "warnings"
     verbose_name = "风险预警"
+
+    def ready(self) -> None:
+        from pqrisk.audit.labels import register
+
+        register(
+            "warnings.warning",
+            actions={
+                "remind": "发布时限提醒",
+                "overdue": "逾期未发布提醒",
+                "update": "更新（新版本）",
+            },
+        )

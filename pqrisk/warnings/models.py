@@ -83,6 +83,8 @@ class Warning(models.Model):
     publish_deadline = models.DateTimeField("发布时限", null=True, blank=True)
     published_at = models.DateTimeField("发布时间", null=True, blank=True)
     lifted_at = models.DateTimeField("解除时间", null=True, blank=True)
+    lift_reason = models.TextField("解除理由", blank=True)
+    version = models.PositiveIntegerField("文本版本", default=1)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -94,3 +96,69 @@ class Warning(models.Model):
     @property
     def level_enum(self) -> WarningLevel:
         return WarningLevel(self.level)
+
+
+class WarningVersion(models.Model):
+    """A published warning's text as it was before an update (更新): kept, never changed."""
+
+    warning = models.ForeignKey(
+        Warning, on_delete=models.CASCADE, related_name="versions", verbose_name="风险预警"
+    )
+    number = models.PositiveIntegerField("版本")
+    title = models.CharField("标题", max_length=300)
+    body = models.TextField("内容", blank=True)
+    level = models.CharField("预警等级", max_length=10, choices=WARNING_LEVEL_CHOICES)
+    modes = models.JSONField("预警方式", default=list)
+    reasons = models.JSONField("定级理由", default=list)
+    superseded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="更新人",
+    )
+    superseded_at = models.DateTimeField("被更新时间", auto_now_add=True)
+    note = models.TextField("更新说明", blank=True)
+
+    class Meta:
+        ordering = ["warning", "number"]
+        verbose_name = verbose_name_plural = "预警历史版本"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["warning", "number"], name="one_row_per_warning_version"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.warning_id} v{self.number}"
+
+
+class ReminderKind(models.TextChoices):
+    DUE_SOON = "due_soon", "即将到期"
+    OVERDUE = "overdue", "已逾期"
+
+
+class WarningReminder(models.Model):
+    """A reminder that an approved warning must be published by its colour's deadline."""
+
+    warning = models.ForeignKey(
+        Warning, on_delete=models.CASCADE, related_name="reminders", verbose_name="风险预警"
+    )
+    kind = models.CharField("类型", max_length=20, choices=ReminderKind.choices)
+    deadline = models.DateTimeField("发布时限")
+    message = models.CharField("提醒内容", max_length=500)
+    created_at = models.DateTimeField("提醒时间")
+    sent_at = models.DateTimeField("送达时间", null=True, blank=True)
+    recipients = models.JSONField("接收人", default=list, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = verbose_name_plural = "预警发布提醒"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["warning", "kind", "deadline"], name="one_reminder_per_kind_and_deadline"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.message

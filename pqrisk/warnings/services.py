@@ -20,14 +20,14 @@ from pqrisk.accounts.scoping import workflow_roles
 from pqrisk.assessment.models import Assessment
 from pqrisk.audit.services import record as audit
 from pqrisk.audit.services import record_many
-from pqrisk.core.levels import Attention, RiskLevel, Scope, WarningLevel
+from pqrisk.core.levels import Attention, RiskLevel, Scope, WarningLevel, WarningMode
 from pqrisk.core.warning.rules import may_issue, propose_warning, publication_deadline
 from pqrisk.core.workflow import WARNING_MACHINE, TransitionNotAllowed
 from pqrisk.screening.choices import RiskInfoStatus
 from pqrisk.screening.models import RiskInfo
 
 from .choices import OPEN_STATES
-from .models import Warning
+from .models import ReminderKind, Warning, WarningReminder, WarningVersion
 from .policy import warning_policy
 
 log = logging.getLogger(__name__)
@@ -262,11 +262,19 @@ def approve_warning(
     return warning
 
 
+# Actions whose Chinese note is required: a rejection says what to change, a lift why.
+NOTE_REQUIRED = {"reject": "退回须填写修改意见", "lift": "解除预警须说明理由"}
+
+
 @transaction.atomic
 def act_on_warning(warning: Warning, action: str, user: Any, note: str = "") -> Warning:
     """Any other warning transition: submit, reject, revise, publish, update, lift."""
     if action == "approve":
         return approve_warning(warning, user, note=note)
+    if action == "update":
+        return update_warning(warning, user, note=note)
+    if action in NOTE_REQUIRED and not note.strip():
+        raise WarningError(NOTE_REQUIRED[action])
     warning = Warning.objects.select_for_update().get(pk=warning.pk)
     old = _transition(warning, action, user)
     now = timezone.now()
@@ -274,6 +282,146 @@ def act_on_warning(warning: Warning, action: str, user: Any, note: str = "") -> 
         warning.published_at = now
     elif action == "lift":
         warning.lifted_at = now
+        warning.lift_reason = note.strip()
     warning.save()
-    audit(action, warning, actor=user, from_state=old, to_state=warning.status, message=note)
+    audit(
+        action,
+        warning,
+        actor=user,
+        from_state=old,
+        to_state=warning.status,
+        message=note,
+        detail={"version": warning.version},
+    )
     return warning
+
+
+@transaction.atomic
+def update_warning(
+    warning: Warning,
+    user: Any,
+    *,
+    title: str | None = None,
+    body: str | None = None,
+    modes: list[str] | None = None,
+    note: str = "",
+) -> Warning:
+    """Update a published warning (更新): its current text is kept as a version, the new text
+    becomes the next version; audited with both version numbers."""
+    if not note.strip():
+        raise WarningError("更新预警须说明更新内容或原因")
+    warning = Warning.objects.select_for_update().get(pk=warning.pk)
+    old = _transition(warning, "update", user)
+    WarningVersion.objects.create(
+        warning=warning,
+        number=warning.version,
+        title=warning.title,
+        body=warning.body,
+        level=warning.level,
+        modes=list(warning.modes),
+        reasons=list(warning.reasons),
+        superseded_by=user if getattr(user, "is_authenticated", False) else None,
+        note=note.strip(),
+    )
+    if title is not None:
+        if not title.strip():
+            raise WarningError("预警标题不能为空")
+        warning.title = title.strip()[:300]
+    if body is not None:
+        warning.body = body
+    if modes is not None:
+        unknown = [m for m in modes if m not in WarningMode._value2member_map_]
+        if unknown or not modes:
+            raise WarningError("预警方式应为风险通报、风险警示、风险提示中的一种或几种")
+        warning.modes = list(modes)
+    warning.version += 1
+    warning.save()
+    audit(
+        "update",
+        warning,
+        actor=user,
+        from_state=old,
+        to_state=warning.status,
+        message=f"更新为第{warning.version}版：{note.strip()}",
+        detail={"version": warning.version, "previous_version": warning.version - 1},
+    )
+    return warning
+
+
+# ---------------------------------------------------------------- publication clocks
+
+# A reminder goes out when this share of the publication window is left (our choice: a
+# quarter — 15 minutes of a red warning's hour, 6 hours of a yellow one's day).
+REMIND_AT_REMAINING_SHARE = 0.25
+
+
+def overdue_warnings(now: datetime | None = None) -> Any:
+    """Approved warnings not published by their colour's deadline (逾期未发布)."""
+    now = now or timezone.now()
+    return Warning.objects.filter(status="approved", publish_deadline__lt=now).order_by(
+        "publish_deadline"
+    )
+
+
+def check_publication_deadlines(now: datetime | None = None) -> dict[str, int]:
+    """Remind the city bureau of approved warnings whose publication deadline is near or
+    past: one reminder of each kind per deadline (a reminder row, delivered, and an audit
+    event). Idempotent; run by the beat task ``check_publication_deadlines`` and the
+    pipeline."""
+    now = now or timezone.now()
+    counts = {ReminderKind.DUE_SOON.value: 0, ReminderKind.OVERDUE.value: 0}
+    due = Warning.objects.filter(status="approved", publish_deadline__isnull=False)
+    for warning in due.select_related("district"):
+        deadline = warning.publish_deadline
+        assert deadline is not None and warning.approved_at is not None
+        window = deadline - warning.approved_at
+        if now > deadline:
+            kind = ReminderKind.OVERDUE
+            message = (
+                f"{WarningLevel(warning.level).label}“{warning.title}”已超过发布时限"
+                f"（{timezone.localtime(deadline):%Y-%m-%d %H:%M}），请立即发布或说明原因"
+            )
+        elif now >= deadline - window * REMIND_AT_REMAINING_SHARE:
+            kind = ReminderKind.DUE_SOON
+            message = (
+                f"{WarningLevel(warning.level).label}“{warning.title}”须于"
+                f"{timezone.localtime(deadline):%Y-%m-%d %H:%M}前发布"
+            )
+        else:
+            continue
+        with transaction.atomic():
+            reminder, created = WarningReminder.objects.get_or_create(
+                warning=warning,
+                kind=kind,
+                deadline=deadline,
+                defaults={"message": message[:500], "created_at": now},
+            )
+            if not created:
+                continue
+            audit(
+                "remind" if kind == ReminderKind.DUE_SOON else "overdue",
+                warning,
+                message=message,
+                detail={"deadline": deadline.isoformat(), "version": warning.version},
+            )
+            deliver_reminder(reminder)
+        counts[kind.value] += 1
+    return counts
+
+
+def deliver_reminder(reminder: WarningReminder) -> list[str]:
+    """Deliver a reminder to those who may publish the warning (the city bureau's supervisors
+    and administrators): it is shown to them on the warning list, with when it was
+    delivered and to whom. Delivering twice does nothing."""
+    from pqrisk.accounts.choices import Role
+    from pqrisk.accounts.models import User
+
+    if reminder.sent_at is not None:
+        return list(reminder.recipients)
+    publishers = User.objects.filter(
+        is_active=True, groups__name__in=[Role.CITY_SUPERVISOR.label, Role.CITY_ADMIN.label]
+    ).distinct()
+    reminder.recipients = sorted(u.get_username() for u in publishers)
+    reminder.sent_at = timezone.now()
+    reminder.save(update_fields=["recipients", "sent_at"])
+    return list(reminder.recipients)

@@ -48,7 +48,12 @@ from pqrisk.stations.choices import StationStatus
 from pqrisk.stations.models import MonitoringStation
 from pqrisk.warnings.api import visible_warnings
 from pqrisk.warnings.models import Warning
-from pqrisk.warnings.services import WarningError, act_on_warning, approve_warning
+from pqrisk.warnings.services import (
+    WarningError,
+    act_on_warning,
+    approve_warning,
+    overdue_warnings,
+)
 
 from . import forms
 from .context import can_use_pages, is_city_user
@@ -433,7 +438,10 @@ def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @page()
 def warning_list(request: HttpRequest) -> HttpResponse:
     qs = visible_warnings(request.user).select_related("product_category", "hazard")
-    return _listing(request, qs, forms.WarningFilter, "web/warning_list.html")
+    overdue = overdue_warnings().filter(pk__in=qs.values("pk")).prefetch_related("reminders")
+    return _listing(
+        request, qs, forms.WarningFilter, "web/warning_list.html", overdue=list(overdue[:50])
+    )
 
 
 @require_GET
@@ -470,6 +478,8 @@ def warning_detail(request: HttpRequest, pk: int) -> HttpResponse:
             if can_approve
             else None,
             "trail": history(warning),
+            "versions": warning.versions.select_related("superseded_by"),
+            "reminders": warning.reminders.all(),
         },
     )
 
