@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import cases, views
+from . import cases, feeds, views
 
 app_name = "web"
 
@@ -43,4 +43,6 @@ urlpatterns = [
     path("quarantine/<int:pk>/dismiss/", views.quarantine_dismiss, name="quarantine_dismiss"),
     path("audit/", views.audit_list, name="audit_list"),
     path("public/advisories/", views.public_advisories, name="public_advisories"),
+    path("public/advisories/rss.xml", feeds.AdvisoryFeed(), name="advisories_rss"),
+    path("public/advisories/atom.xml", feeds.AdvisoryAtomFeed(), name="advisories_atom"),
 ]

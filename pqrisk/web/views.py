@@ -30,7 +30,7 @@ from pqrisk.assessment.models import Assessment
 from pqrisk.audit.models import AuditEvent
 from pqrisk.audit.services import history
 from pqrisk.core.assessment.matrix import PROBABILITY_BANDS, RISK_MATRIX, SEVERITY_LABELS
-from pqrisk.core.levels import WarningLevel, WarningMode
+from pqrisk.core.levels import WarningLevel
 from pqrisk.core.workflow import DISPOSAL_MACHINE, WARNING_MACHINE
 from pqrisk.disposal.models import DisposalTask
 from pqrisk.disposal.services import DisposalError, act_on_task, submit_feedback
@@ -58,6 +58,7 @@ from pqrisk.warnings.services import (
 from . import forms
 from .context import can_use_pages, is_city_user
 from .evidence import screening_result
+from .feeds import published_advisories
 
 PAGE_SIZE = 50
 EVENT_CARD_ITEMS = 20  # other items of an event listed on an item's page
@@ -892,8 +893,5 @@ def audit_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def public_advisories(request: HttpRequest) -> HttpResponse:
     """Published consumer advisories (风险提示): the only page the public sees."""
-    mode = WarningMode.CONSUMER_ADVISORY.value
-    # JSON "contains" is not available on SQLite; the published set is small.
-    published = Warning.objects.filter(status="published").order_by("-published_at", "-id")[:500]
-    advisories = [w for w in published if mode in (w.modes or [])][:100]
+    advisories = published_advisories()
     return render(request, "web/public_advisories.html", {"advisories": advisories})
