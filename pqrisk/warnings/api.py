@@ -66,6 +66,7 @@ def visible_warnings(user: Any) -> QuerySet[Warning]:
         Q(district_id=user.district_id)
         | Q(risk_infos__district_id=user.district_id)
         | Q(tasks__district_id=user.district_id)
+        | Q(recipients__district_id=user.district_id)
     ).distinct()
 
 

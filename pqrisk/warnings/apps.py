@@ -15,5 +15,6 @@ class WarningsConfig(AppConfig):
                 "remind": "发布时限提醒",
                 "overdue": "逾期未发布提醒",
                 "update": "更新（新版本）",
+                "acknowledge": "确认收到",
             },
         )

@@ -162,3 +162,45 @@ class WarningReminder(models.Model):
 
     def __str__(self) -> str:
         return self.message
+
+
+class WarningRecipient(models.Model):
+    """A unit a warning is addressed to (主送): a district bureau for an internal notice
+    (风险通报), which acknowledges receipt; an operator or association for an industry
+    warning (风险警示)."""
+
+    warning = models.ForeignKey(
+        Warning, on_delete=models.CASCADE, related_name="recipients", verbose_name="风险预警"
+    )
+    mode = models.CharField("预警方式", max_length=30)
+    district = models.ForeignKey(
+        "reference.District",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="warning_recipients",
+        verbose_name="主送区局",
+    )
+    name = models.CharField("主送单位", max_length=200)
+    delivered_at = models.DateTimeField("送达时间", null=True, blank=True)
+    acknowledged_at = models.DateTimeField("确认收到时间", null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="确认人",
+    )
+
+    class Meta:
+        ordering = ["warning", "mode", "name"]
+        verbose_name = verbose_name_plural = "预警主送单位"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["warning", "mode", "name"], name="one_recipient_per_warning_mode_name"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name

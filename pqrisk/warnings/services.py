@@ -23,11 +23,12 @@ from pqrisk.audit.services import record_many
 from pqrisk.core.levels import Attention, RiskLevel, Scope, WarningLevel, WarningMode
 from pqrisk.core.warning.rules import may_issue, propose_warning, publication_deadline
 from pqrisk.core.workflow import WARNING_MACHINE, TransitionNotAllowed
+from pqrisk.reference.models import District
 from pqrisk.screening.choices import RiskInfoStatus
 from pqrisk.screening.models import RiskInfo
 
 from .choices import OPEN_STATES
-from .models import ReminderKind, Warning, WarningReminder, WarningVersion
+from .models import ReminderKind, Warning, WarningRecipient, WarningReminder, WarningVersion
 from .policy import warning_policy
 
 log = logging.getLogger(__name__)
@@ -280,6 +281,7 @@ def act_on_warning(warning: Warning, action: str, user: Any, note: str = "") -> 
     now = timezone.now()
     if action == "publish":
         warning.published_at = now
+        address_notice(warning, now)
     elif action == "lift":
         warning.lifted_at = now
         warning.lift_reason = note.strip()
@@ -425,3 +427,63 @@ def deliver_reminder(reminder: WarningReminder) -> list[str]:
     reminder.sent_at = timezone.now()
     reminder.save(update_fields=["recipients", "sent_at"])
     return list(reminder.recipients)
+
+
+# ---------------------------------------------------------------- internal notices
+
+
+def notice_districts(warning: Warning) -> list[District]:
+    """The district bureaus an internal notice (风险通报) goes to: every district for a
+    city-wide warning; otherwise the warning's district, those of its risk information and
+    those with a disposal task for it."""
+    if warning.scope == Scope.CITY.value:
+        return list(District.objects.order_by("code"))
+    ids = {warning.district_id} if warning.district_id else set()
+    ids |= set(warning.risk_infos.exclude(district=None).values_list("district_id", flat=True))
+    ids |= set(warning.tasks.values_list("district_id", flat=True))
+    return list(District.objects.filter(pk__in=ids).order_by("code"))
+
+
+def address_notice(warning: Warning, now: datetime | None = None) -> int:
+    """Address a published internal notice to its district bureaus (主送), delivered inside
+    the system; each acknowledges receipt. Idempotent; returns the number of new recipients."""
+    if WarningMode.INTERNAL_NOTICE.value not in (warning.modes or []):
+        return 0
+    now = now or timezone.now()
+    created = 0
+    for district in notice_districts(warning):
+        _, new = WarningRecipient.objects.get_or_create(
+            warning=warning,
+            mode=WarningMode.INTERNAL_NOTICE.value,
+            name=f"{district.name}市场监管局",
+            defaults={"district": district, "delivered_at": now},
+        )
+        created += new
+    return created
+
+
+@transaction.atomic
+def acknowledge_notice(warning: Warning, user: Any) -> WarningRecipient:
+    """A district bureau confirms it received the internal notice (确认收到); audited."""
+    district = getattr(user, "district_id", None)
+    recipient = (
+        WarningRecipient.objects.select_for_update()
+        .filter(warning=warning, mode=WarningMode.INTERNAL_NOTICE.value, district_id=district)
+        .first()
+        if district is not None and getattr(user, "is_authenticated", False)
+        else None
+    )
+    if recipient is None:
+        raise WarningError("本单位不是该风险通报的主送单位，无需确认收到")
+    if recipient.acknowledged_at is None:
+        recipient.acknowledged_at = timezone.now()
+        recipient.acknowledged_by = user
+        recipient.save(update_fields=["acknowledged_at", "acknowledged_by"])
+        audit(
+            "acknowledge",
+            warning,
+            actor=user,
+            message=f"{recipient.name}确认收到风险通报",
+            detail={"version": warning.version},
+        )
+    return recipient

@@ -50,6 +50,7 @@ from pqrisk.warnings.api import visible_warnings
 from pqrisk.warnings.models import Warning
 from pqrisk.warnings.services import (
     WarningError,
+    acknowledge_notice,
     act_on_warning,
     approve_warning,
     overdue_warnings,
@@ -480,6 +481,11 @@ def warning_detail(request: HttpRequest, pk: int) -> HttpResponse:
             else None,
             "trail": history(warning),
             "versions": warning.versions.select_related("superseded_by"),
+            "recipients": warning.recipients.select_related("district", "acknowledged_by"),
+            "my_notice": warning.recipients.filter(
+                district_id=getattr(request.user, "district_id", None) or -1,
+                acknowledged_at__isnull=True,
+            ).first(),
             "reminders": warning.reminders.all(),
         },
     )
@@ -507,6 +513,20 @@ def warning_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     else:
         label = WARNING_MACHINE.states.get(warning.status, warning.status)
         messages.success(request, f"操作成功，预警当前状态：{label}")
+    return redirect("web:warning_detail", pk=warning.pk)
+
+
+@require_POST
+@page()
+def warning_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
+    """A district bureau confirms receipt of an internal notice (风险通报)."""
+    warning = get_object_or_404(visible_warnings(request.user), pk=pk)
+    try:
+        recipient = acknowledge_notice(warning, request.user)
+    except WarningError as exc:
+        _service_error(request, exc)
+    else:
+        messages.success(request, f"{recipient.name}已确认收到")
     return redirect("web:warning_detail", pk=warning.pk)
 
 
