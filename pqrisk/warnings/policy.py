@@ -1,38 +1,36 @@
 """The deployment's warning policy: the core's defaults with overrides from settings.
 
-``settings.PQRISK_POLICY["warning"]`` may set, for example::
+``settings.PQRISK_POLICY["warning"]`` may set any field of
+``pqrisk.core.warning.rules.WarningPolicy`` in plain values, for example::
 
     {"publish_within_hours": {"red": 1}, "due_within_hours": {"yellow": 120},
-     "report_within_hours_after_completion": 24, "raise_steps": 1}
+     "colour_for": {"high": "red"}, "raise_for_scopes": "multi_district",
+     "raise_for_urgency": [], "max_raise_steps": 2,
+     "report_within_hours_after_completion": 24}
+
+A setting that cannot be used stops the platform at start-up with the reason.
 """
 
 from __future__ import annotations
 
-from dataclasses import fields, replace
-from types import MappingProxyType
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from pqrisk.core.levels import WarningLevel
-from pqrisk.core.warning.rules import DEFAULT_POLICY, WarningPolicy
-
-_BY_LEVEL = ("publish_within_hours", "due_within_hours")
-_NUMBERS = ("report_within_hours_after_completion", "raise_steps")
+from pqrisk.core.warning.rules import (
+    DEFAULT_POLICY,
+    PolicyError,
+    WarningPolicy,
+    policy_with_overrides,
+)
 
 
 def warning_policy() -> WarningPolicy:
     overrides: dict[str, Any] = dict(getattr(settings, "PQRISK_POLICY", {}).get("warning", {}))
-    known = {f.name for f in fields(WarningPolicy)}
-    changes: dict[str, Any] = {}
-    for key, value in overrides.items():
-        if key not in known or key not in (*_BY_LEVEL, *_NUMBERS):
-            raise ImproperlyConfigured(f"PQRISK_POLICY['warning'] cannot set {key!r}")
-        if key in _BY_LEVEL:
-            merged = dict(getattr(DEFAULT_POLICY, key))
-            merged.update({WarningLevel(k): int(v) for k, v in dict(value).items()})
-            changes[key] = MappingProxyType(merged)
-        else:
-            changes[key] = int(value)
-    return replace(DEFAULT_POLICY, **changes) if changes else DEFAULT_POLICY
+    if not overrides:
+        return DEFAULT_POLICY
+    try:
+        return policy_with_overrides(overrides)
+    except PolicyError as exc:
+        raise ImproperlyConfigured(f"PQRISK_POLICY['warning']: {exc}") from exc

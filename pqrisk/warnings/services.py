@@ -21,7 +21,12 @@ from pqrisk.assessment.models import Assessment
 from pqrisk.audit.services import record as audit
 from pqrisk.audit.services import record_many
 from pqrisk.core.levels import Attention, RiskLevel, Scope, WarningLevel, WarningMode
-from pqrisk.core.warning.rules import may_issue, propose_warning, publication_deadline
+from pqrisk.core.warning.rules import (
+    IssuerNotAllowed,
+    check_issuer,
+    propose_warning,
+    publication_deadline,
+)
 from pqrisk.core.workflow import WARNING_MACHINE, TransitionNotAllowed
 from pqrisk.reference.models import District
 from pqrisk.screening.choices import RiskInfoStatus
@@ -241,8 +246,10 @@ def approve_warning(
 
     warning = Warning.objects.select_for_update().get(pk=warning.pk)
     chosen = level or WarningLevel(warning.level)
-    if not may_issue(chosen, issuer_is_city=getattr(user, "is_city_wide", False)):
-        raise PermissionDenied(f"{chosen.label}只能由市局发布")
+    try:
+        check_issuer(chosen, issuer_is_city=getattr(user, "is_city_wide", False))
+    except IssuerNotAllowed as exc:
+        raise PermissionDenied(exc.message_zh) from exc
     old = _transition(warning, "approve", user)
     now = timezone.now()
     warning.level = chosen.value
