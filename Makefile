@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 PIP := $(PY) -m pip --disable-pip-version-check -q
 
-.PHONY: demo test install install-test lint check vendor system-deps clean
+.PHONY: demo test install install-test lint check vendor system-deps system-deps-runtime clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -21,19 +21,31 @@ $(VENV)/.installed-test: $(VENV)/.installed
 	$(PIP) install -c requirements/lock.txt -e ".[test]"
 	touch $@
 
-install: $(VENV)/.installed vendor
+install: $(VENV)/.installed vendor system-deps-runtime
 install-test: $(VENV)/.installed-test vendor system-deps
 
-# Debian packages the tests use: Chromium for the browser tests (driven by Playwright with
-# executable_path, so no browser is downloaded). Installed when missing and apt-get can.
-SYSTEM_PACKAGES := chromium
-system-deps:
-	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+# Debian packages, installed when missing and apt-get can (as root). At run time: Pango and
+# the Noto CJK fonts, which WeasyPrint needs for the PDF warning documents (预警文书). For the
+# tests also: Chromium for the browser tests (driven by Playwright with executable_path, so no
+# browser is downloaded) and poppler-utils (pdftoppm renders a document page to PNG).
+RUNTIME_SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk
+SYSTEM_PACKAGES := $(RUNTIME_SYSTEM_PACKAGES) chromium poppler-utils
+
+# $(call apt_install,packages,what is lost without them)
+define apt_install
+	@missing=$$(for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
-	  else echo "missing Debian packages: $$missing (browser tests will be skipped)"; fi; \
+	  else echo "missing Debian packages: $$missing ($(2))"; fi; \
 	fi
+endef
+
+system-deps-runtime:
+	$(call apt_install,$(RUNTIME_SYSTEM_PACKAGES),PDF documents will not be available)
+
+system-deps:
+	$(call apt_install,$(SYSTEM_PACKAGES),browser and PDF tests will be skipped)
 
 # Front-end libraries (htmx, ECharts) from npm, pinned by package-lock.json, copied into static/.
 vendor:

@@ -14,5 +14,6 @@ urlpatterns = [
     path("experts/", include("pqrisk.experts.urls")),
     path("labs/", include("pqrisk.labs.urls")),
     path("meetings/", include("pqrisk.meetings.urls")),
+    path("warnings/", include("pqrisk.warnings.urls")),
     path("", include("pqrisk.web.urls")),
 ]

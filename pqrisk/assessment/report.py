@@ -12,29 +12,30 @@ that has something to say about the case.
 
 from __future__ import annotations
 
-import io
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from django.utils import timezone
-from docx import Document
-from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml.ns import qn
-from docx.shared import Mm, Pt
 
 from pqrisk.audit.services import history
 from pqrisk.core.levels import RiskLevel
+from pqrisk.documents.docx import (
+    BODY_FONT,
+    CENTER,
+    HEADING_FONT,
+    NUMERALS,
+    SIZE_ER,
+    TITLE_FONT,
+    a4_document,
+    add_text,
+    set_font,
+    to_bytes,
+)
 from pqrisk.intake.choices import SourceKind
 
 from .choices import CASE_ACTION_LABELS, CaseOrigin, CaseStatus, EvidenceKind
 from .models import AssessmentCase
-
-BODY_FONT = "仿宋_GB2312"
-HEADING_FONT = "黑体"
-TITLE_FONT = "方正小标宋简体"
-NUMERALS = "一二三四五六七八九十"
 
 
 @dataclass(frozen=True)
@@ -56,38 +57,21 @@ def register_section(section: ReportSection) -> None:
         _sections.sort(key=lambda s: s.order)
 
 
-def _font(run: Any, name: str, size: float, bold: bool = False) -> None:
-    run.font.name = name
-    run.font.size = Pt(size)
-    run.font.bold = bold
-    run._element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), name)
-
-
 class _Writer:
     def __init__(self) -> None:
-        self.doc = Document()
-        section = self.doc.sections[0]
-        section.page_height, section.page_width = Mm(297), Mm(210)
-        section.top_margin, section.bottom_margin = Mm(37), Mm(35)
-        section.left_margin, section.right_margin = Mm(28), Mm(26)
+        self.doc = a4_document()
         self.headings = 0
 
     def title(self, text: str) -> None:
-        p = self.doc.add_paragraph()
-        p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        _font(p.add_run(text), TITLE_FONT, 22, bold=True)
+        add_text(self.doc, text, font=TITLE_FONT, size=SIZE_ER, bold=True, align=CENTER)
 
     def heading(self, text: str) -> None:
         numeral = NUMERALS[self.headings] if self.headings < len(NUMERALS) else str(self.headings)
         self.headings += 1
-        p = self.doc.add_paragraph()
-        _font(p.add_run(f"{numeral}、{text}"), HEADING_FONT, 16)
+        add_text(self.doc, f"{numeral}、{text}", font=HEADING_FONT)
 
     def para(self, text: str, *, indent: bool = True) -> None:
-        p = self.doc.add_paragraph()
-        if indent:
-            p.paragraph_format.first_line_indent = Pt(32)
-        _font(p.add_run(text), BODY_FONT, 16)
+        add_text(self.doc, text, indent=indent)
 
     def table(self, rows: list[list[str]]) -> None:
         if not rows:
@@ -98,12 +82,10 @@ class _Writer:
             for c, value in enumerate(values):
                 cell = table.cell(r, c)
                 cell.text = ""
-                _font(cell.paragraphs[0].add_run(str(value)), BODY_FONT, 12, bold=r == 0)
+                set_font(cell.paragraphs[0].add_run(str(value)), BODY_FONT, 12, bold=r == 0)
 
     def bytes(self) -> bytes:
-        out = io.BytesIO()
-        self.doc.save(out)
-        return out.getvalue()
+        return to_bytes(self.doc)
 
 
 def _level(value: str) -> str:

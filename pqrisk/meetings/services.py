@@ -32,16 +32,14 @@ from pqrisk.accounts.choices import Role
 from pqrisk.accounts.scoping import require_role, workflow_roles
 from pqrisk.assessment.cases import CaseError, act_on_case, conclude_case
 from pqrisk.assessment.choices import CaseStatus
-from pqrisk.assessment.models import Assessment, AssessmentCase
+from pqrisk.assessment.models import AssessmentCase
 from pqrisk.audit.services import record as audit
-from pqrisk.core.levels import Attention, RiskLevel, Scope, WarningLevel, WarningMode
-from pqrisk.core.warning.rules import propose_warning
+from pqrisk.core.levels import RiskLevel, WarningLevel, WarningMode
 from pqrisk.core.workflow import TransitionNotAllowed
-from pqrisk.screening.choices import RiskInfoStatus
-from pqrisk.screening.models import RiskInfo
+from pqrisk.warnings.drafts import create_draft
 from pqrisk.warnings.models import Warning
 from pqrisk.warnings.policy import warning_policy
-from pqrisk.warnings.services import advisory_text, scope_of
+from pqrisk.warnings.services import WarningError
 
 from .choices import (
     MEETING_MACHINE,
@@ -625,58 +623,19 @@ def close_meeting(meeting: Meeting, user: Any) -> Meeting:
     return meeting
 
 
-def _basis_assessment(case: AssessmentCase, infos: list[RiskInfo]) -> Assessment | None:
-    """The assessment a warning rests on: the case's matrix assessment, else the highest
-    (then latest) assessment of its risk information."""
-    if case.matrix_assessment_id is not None:
-        return case.matrix_assessment
-    candidates = list(Assessment.objects.filter(risk_info__in=infos).select_related("risk_info"))
-    if not candidates:
-        return None
-    return max(candidates, key=lambda a: (RiskLevel(a.level).rank, a.created_at, a.pk))
-
-
-def _warning_title(case: AssessmentCase, scope: Scope) -> str:
-    """Named like the warnings app names its proposals: where, product, hazard."""
-    product = case.product_category.name if case.product_category else ""
-    if not product:
-        return case.title[:300]
-    hazard = case.hazard.name if case.hazard else "质量安全"
-    where = case.district.name if scope == Scope.DISTRICT and case.district else "本市"
-    return f"{where}{product}{hazard}风险"
-
-
 def _warning_draft(
     meeting: Meeting, case: AssessmentCase, decision: Decision, user: Any
 ) -> Warning:
-    """A warning draft (草稿) from the meeting's decision, filled as the warnings app fills
-    its proposals: linked to the case's risk information and its basis assessment; the
-    warning workflow submits, approves and publishes it."""
-    infos = list(
-        case.risk_infos.select_related("product_category", "hazard", "district").order_by("id")
-    )
-    basis = _basis_assessment(case, infos)
-    if basis is None:
-        raise MeetingError(
-            f"评估任务 {case.code} 没有可作为预警依据的风险评估（风险预警须关联一项风险评估），"
-            "请先完成风险评估，或将该任务的决定改为不预警"
-        )
-    colour = WarningLevel(decision.warning_level)
-    risk = RiskLevel(decision.level)
-    scope, district_id = scope_of(infos) if infos else (Scope.CITY, None)
-    attentions = [
-        Attention(a)
-        for a in Assessment.objects.filter(risk_info__in=infos).values_list("attention", flat=True)
-    ]
-    attention = max(attentions, key=lambda x: x.rank) if attentions else Attention.NORMAL
-    by_rule = propose_warning(risk, scope, attention, warning_policy()).level
-    modes = [WarningMode(m) for m in decision.modes]
+    """A warning draft (草稿) from the meeting's decision (``pqrisk.warnings.drafts``): the
+    decided colour and modes, the decision's measures, owners and deadline in its reasons;
+    the warning workflow submits, approves and publishes it."""
     when = timezone.localtime(meeting.scheduled_at).strftime("%Y-%m-%d")
+    colour = WarningLevel(decision.warning_level)
+    modes = [WarningMode(m) for m in decision.modes]
     reasons = [
         f"{meeting.get_kind_display()}决定（会议编号 {meeting.code}，{when}）：{case.code}",
-        f"会商研判风险等级：{risk.label}",
-        f"会商决定预警等级：{colour.label}"
-        + (f"（按规则建议为{by_rule.label}）" if by_rule != colour else "（与规则建议一致）"),
+        f"会商研判风险等级：{RiskLevel(decision.level).label}",
+        f"会商决定预警等级：{colour.label}",
         f"预警方式：{'、'.join(f'{m.label}（{m.audience}）' for m in modes)}",
         f"处置措施：{decision.measures}",
         f"责任部门/单位：{decision.owners}",
@@ -684,44 +643,20 @@ def _warning_draft(
     ]
     if decision.dissent:
         reasons.append(f"不同意见：{decision.dissent}")
-    if colour.issuer == "city":
-        reasons.append(f"{colour.label}由市局发布")
-    warning = Warning.objects.create(
-        title=_warning_title(case, scope),
-        body=advisory_text(basis.risk_info, scope, len(infos) or 1),
-        level=colour.value,
-        proposed_level=colour.value,
-        modes=[m.value for m in modes],
-        scope=scope.value,
-        attention=attention.value,
-        reasons=reasons,
-        status="draft",
-        district_id=district_id,
-        product_category_id=case.product_category_id or basis.risk_info.product_category_id,
-        hazard_id=case.hazard_id or basis.risk_info.hazard_id,
-        assessment=basis,
-        created_by=user,
-    )
-    warning.risk_infos.add(*infos)
-    audit(
-        "propose",
-        warning,
-        actor=user,
-        to_state=warning.status,
-        message=f"{meeting.get_kind_display()}（{meeting.code}）决定{colour.label}，生成预警草稿",
-        detail={"meeting": meeting.code, "case": case.code, "decision": decision.pk},
-    )
-    # As the warnings app does when it proposes: the items are now in a warning.
-    for info in infos:
-        if info.status == RiskInfoStatus.ASSESSED:
-            info.status = RiskInfoStatus.WARNED
-            info.save(update_fields=["status"])
-            audit(
-                "warn",
-                info,
-                actor=user,
-                from_state=RiskInfoStatus.ASSESSED,
-                to_state=RiskInfoStatus.WARNED,
-                message=f"纳入预警 #{warning.pk}（会商 {meeting.code}）",
+    try:
+        return create_draft(
+            case,
+            user,
+            risk=RiskLevel(decision.level),
+            colour=colour,
+            modes=modes,
+            reasons=reasons,
+            label=f"{meeting.get_kind_display()}（{meeting.code}）决定{colour.label}，生成预警草稿",
+            detail={"meeting": meeting.code, "decision": decision.pk},
+        )
+    except WarningError as exc:
+        raise MeetingError(
+            exc.message_zh.replace(
+                "请先完成风险矩阵评估", "请先完成风险评估，或将该任务的决定改为不预警"
             )
-    return warning
+        ) from exc

@@ -94,7 +94,8 @@ AUTHENTICATION_BACKENDS = [
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "web" / "templates"],
+        # The bureau's own versions of document templates go in var/templates (they win).
+        "DIRS": [VAR_DIR / "templates", BASE_DIR / "web" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -218,3 +219,7 @@ PQRISK_SCREENING_DIR = Path(os.environ.get("PQRISK_SCREENING_DIR", VAR_DIR / "sc
 # An optional trained relevance model (pqrisk classify train … --positive 相关); its score is
 # kept on each item. Without one, relevance is "names a product and a hazard".
 PQRISK_RELEVANCE_MODEL = os.environ.get("PQRISK_RELEVANCE_MODEL", "")
+
+# Warning documents (预警文书, pqrisk/warnings/documents.py): issuing bureau, 文号 prefix.
+PQRISK_DOCUMENT_ISSUER = os.environ.get("PQRISK_DOCUMENT_ISSUER", "上海市市场监督管理局")
+PQRISK_DOCUMENT_NUMBER_PREFIX = os.environ.get("PQRISK_DOCUMENT_NUMBER_PREFIX", "沪市监产质")

@@ -29,6 +29,9 @@ from pqrisk.core.assessment.bayes import as_scenario_step, estimate_harm_probabi
 from pqrisk.core.assessment.matrix import AssessmentInput, InvalidAssessment, parse_steps
 from pqrisk.core.workflow import CASE_MACHINE
 from pqrisk.screening.models import Event, RiskInfo
+from pqrisk.warnings.drafts import draft_from_case
+from pqrisk.warnings.models import Warning
+from pqrisk.warnings.services import WarningError
 
 from . import forms
 from .views import _form_refused, _listing, _scoped, _service_error, page
@@ -113,6 +116,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "matrix_form": _matrix_form(case),
             "override_form": forms.OverrideForm() if case.model_suggestion.get("level") else None,
             "overrides": case.overrides.select_related("user"),
+            "warnings": Warning.objects.filter(risk_infos__cases=case).distinct(),
             "sampling_tasks": case.sampling_tasks.order_by("-id"),
             "meeting_items": case.meeting_items.select_related("meeting", "decision").order_by(
                 "-meeting__scheduled_at"
@@ -294,3 +298,17 @@ def case_override(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, "已改定模型研判建议，理由已记录为模型的训练数据")
     return redirect("web:case_detail", pk=case.pk)
+
+
+@require_POST
+@page()
+def case_warning(request: HttpRequest, pk: int) -> HttpResponse:
+    """A warning draft from a concluded case, with its evidence pack (生成预警草稿)."""
+    case = get_object_or_404(_cases(request), pk=pk)
+    try:
+        warning = draft_from_case(case, request.user)
+    except (WarningError, PermissionDenied) as exc:
+        _service_error(request, exc)
+        return redirect("web:case_detail", pk=case.pk)
+    messages.success(request, f"已生成预警草稿：{warning.get_level_display()}")
+    return redirect("web:warning_detail", pk=warning.pk)

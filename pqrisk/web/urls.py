@@ -18,6 +18,7 @@ urlpatterns = [
     path("cases/<int:pk>/matrix/", cases.case_matrix, name="case_matrix"),
     path("cases/<int:pk>/suggest/", cases.case_suggest, name="case_suggest"),
     path("cases/<int:pk>/override/", cases.case_override, name="case_override"),
+    path("cases/<int:pk>/warning/", cases.case_warning, name="case_warning"),
     path("cases/<int:pk>/report.docx", cases.case_report_docx, name="case_report"),
     path("cases/<int:pk>/<slug:action>/", cases.case_action, name="case_action"),
     path("assessments/", views.assessment_list, name="assessment_list"),

@@ -117,7 +117,9 @@ def test_a_corrected_row_is_replayed_and_the_item_resolved(
     assert (item.resolved, item.resolution, item.replayed_item) == (True, "replayed", raw)
     assert (item.resolved_by, item.resolution_note) == (alice, "核对营业执照")
     assert item.resolved_at is not None
-    event = AuditEvent.objects.get(action="quarantine_replay", object_id=str(item.pk))
+    event = AuditEvent.objects.get(
+        action="quarantine_replay", object_type="intake.quarantineditem", object_id=str(item.pk)
+    )
     assert (event.actor, event.from_state, event.to_state) == (alice, "quarantined", "replayed")
     assert event.detail["before"]["resolved"] is False
     assert event.detail["after"]["replayed_item_id"] == raw.pk
@@ -186,7 +188,12 @@ def test_a_resolved_item_cannot_be_resolved_again(
         replay(item, corrected(item, enterprise_uscc=GOOD_USCC), dana)
     with pytest.raises(QuarantineError, match="alice"):
         dismiss(item, dana, "重复")
-    assert AuditEvent.objects.filter(object_id=str(item.pk)).count() == 1
+    assert (
+        AuditEvent.objects.filter(
+            object_type="intake.quarantineditem", object_id=str(item.pk)
+        ).count()
+        == 1
+    )
 
 
 # ---------------------------------------------------------------- dismiss
@@ -231,7 +238,12 @@ def test_only_city_staff_resolve_quarantined_records(
         replay(item, corrected(item, enterprise_uscc=GOOD_USCC), user)
     with pytest.raises(PermissionDenied):
         dismiss(item, user, "不处理")
-    assert open_items() == 3 and not AuditEvent.objects.filter(object_id=str(item.pk)).exists()
+    assert (
+        open_items() == 3
+        and not AuditEvent.objects.filter(
+            object_type="intake.quarantineditem", object_id=str(item.pk)
+        ).exists()
+    )
 
 
 # ---------------------------------------------------------------- the shell

@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from conftest import JIADING, PUDONG
 from pqrisk.assessment.models import AssessmentCase
+from pqrisk.warnings.models import Warning
 
 from . import factories as f
 
@@ -162,3 +163,38 @@ def test_the_model_suggests_and_an_assessor_overrides_with_a_reason(dana: Any) -
     override = case.overrides.get()
     assert (override.suggested_level, override.level) == (suggested, other)
     assert override.features and override.model_version
+
+
+def test_a_concluded_case_makes_a_warning_draft_with_its_evidence_in_one_click(dana: Any) -> None:
+    client = _client(dana)
+    case = _open(client, f.risk_info(PUDONG, title="浦东电热水壶抽查不合格").pk)
+    client.post(reverse("web:case_action", args=[case.pk, "start"]))
+    client.post(
+        reverse("web:case_matrix", args=[case.pk]),
+        {"severity": 3, "steps": "产品存在缺陷 | 1\n使用中出现危险 | 0.1\n导致伤害 | 0.05"},
+    )
+    client.post(
+        reverse("web:case_conclude", args=[case.pk]),
+        {"level": "high", "conclusion": "绝缘失效，可致触电", "rule": "以风险矩阵为准"},
+    )
+    response = client.post(reverse("web:case_warning", args=[case.pk]))
+    warning = Warning.objects.get()
+    assert response["Location"] == reverse("web:warning_detail", args=[warning.pk])
+    assert (warning.status, warning.level) == ("draft", "orange")
+    assert any(case.code in r for r in warning.reasons)
+    assert any("风险矩阵评估" in r for r in warning.reasons)
+    page = client.get(reverse("web:warning_detail", args=[warning.pk])).content.decode()
+    assert (
+        "预警文书" in page
+        and reverse("warnings:document_docx", args=[warning.pk, warning.modes[0]]) in page
+    )
+    docx = client.get(reverse("warnings:document_docx", args=[warning.pk, warning.modes[0]]))
+    assert docx.status_code == 200 and b"".join(docx.streaming_content)[:2] == b"PK"  # type: ignore[attr-defined]
+
+
+def test_an_open_case_makes_no_warning(dana: Any) -> None:
+    client = _client(dana)
+    case = _open(client, f.risk_info(PUDONG).pk)
+    response = client.post(reverse("web:case_warning", args=[case.pk]), follow=True)
+    assert "形成结论后才能生成预警草稿" in response.content.decode()
+    assert not Warning.objects.exists()

@@ -1,0 +1,185 @@
+"""Warning drafts from an assessment case: its conclusion or a consultation decision
+pre-fills the draft, with the case's evidence pack in the reasons (items by source, the
+event, the matrix assessment, the model's suggestion, the experts' level, lab results).
+
+The warning workflow then submits, approves and publishes the draft; the colour rules
+(``pqrisk.core.warning.rules``) propose its colour unless a meeting decided one.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import transaction
+
+from pqrisk.assessment.models import Assessment, AssessmentCase
+from pqrisk.audit.services import record as audit
+from pqrisk.core.levels import Attention, RiskLevel, Scope, WarningLevel, WarningMode
+from pqrisk.core.warning.rules import propose_warning, urgency_of
+from pqrisk.intake.choices import SourceKind
+from pqrisk.screening.choices import RiskInfoStatus
+from pqrisk.screening.models import RiskInfo
+
+from .models import Warning
+from .policy import warning_policy
+from .services import WarningError, advisory_text, scope_of
+
+
+def basis_assessment(case: AssessmentCase, infos: list[RiskInfo]) -> Assessment | None:
+    """The assessment a warning rests on: the case's matrix assessment, else the highest
+    (then latest) assessment of its risk information."""
+    if case.matrix_assessment_id is not None:
+        return case.matrix_assessment
+    candidates = list(Assessment.objects.filter(risk_info__in=infos).select_related("risk_info"))
+    if not candidates:
+        return None
+    return max(candidates, key=lambda a: (RiskLevel(a.level).rank, a.created_at, a.pk))
+
+
+def warning_title(case: AssessmentCase, scope: Scope) -> str:
+    """Named like the warnings app names its proposals: where, product, hazard."""
+    product = case.product_category.name if case.product_category else ""
+    if not product:
+        return case.title[:300]
+    hazard = case.hazard.name if case.hazard else "质量安全"
+    where = case.district.name if scope == Scope.DISTRICT and case.district else "本市"
+    return f"{where}{product}{hazard}风险"
+
+
+def evidence_pack(case: AssessmentCase, infos: list[RiskInfo]) -> list[str]:
+    """The case's evidence in lines a reviewer reads: what the warning rests on."""
+    lines = [f"评估任务：{case.code} {case.title}"]
+    if infos:
+        sources = Counter(SourceKind(i.source_kind).label for i in infos)
+        lines.append(
+            f"风险信息 {len(infos)} 条（"
+            + "、".join(f"{k} {v} 条" for k, v in sources.most_common())
+            + "）"
+        )
+    if case.event_id and case.event:
+        lines.append(f"风险事件：{case.event.title}（{case.event.item_count} 条信息）")
+    if case.matrix_assessment_id and case.matrix_assessment:
+        lines.append(
+            f"风险矩阵评估 #{case.matrix_assessment_id}："
+            f"{RiskLevel(case.matrix_assessment.level).label}"
+        )
+    suggestion = case.model_suggestion or {}
+    if suggestion.get("level"):
+        lines.append(
+            f"模型研判建议：{RiskLevel(suggestion['level']).label}"
+            f"（模型 {suggestion.get('version', '—')}）"
+        )
+    if case.expert_level:
+        lines.append(f"专家评估等级：{RiskLevel(case.expert_level).label}")
+    for task in getattr(case, "sampling_tasks").all():  # noqa: B009  (reverse of labs)
+        failed = task.samples.filter(test_items__verdict="fail").distinct().count()
+        lines.append(
+            f"实验室抽样 {task.code}（{task.get_status_display()}）"
+            + (f"：{failed} 个样品有不合格项目" if failed else "")
+        )
+    return lines
+
+
+def _attention(infos: Iterable[RiskInfo]) -> Attention:
+    values = Assessment.objects.filter(risk_info__in=list(infos)).values_list(
+        "attention", flat=True
+    )
+    found = [Attention(a) for a in values]
+    return max(found, key=lambda x: x.rank) if found else Attention.NORMAL
+
+
+@transaction.atomic
+def create_draft(
+    case: AssessmentCase,
+    user: Any,
+    *,
+    risk: RiskLevel,
+    colour: WarningLevel | None = None,
+    modes: Iterable[WarningMode] = (),
+    reasons: Iterable[str] = (),
+    label: str = "",
+    detail: dict[str, Any] | None = None,
+) -> Warning:
+    """A warning draft (草稿) for ``case`` at ``risk``: its colour decided (``colour``) or
+    proposed by the rules, linked to the case's items and basis assessment, the evidence pack
+    and ``reasons`` in its reasons; audited. The items become 已纳入预警."""
+    infos = list(
+        case.risk_infos.select_related("product_category", "hazard", "district").order_by("id")
+    )
+    basis = basis_assessment(case, infos)
+    if basis is None:
+        raise WarningError(
+            f"评估任务 {case.code} 没有可作为预警依据的风险评估（风险预警须关联一项风险评估），"
+            "请先完成风险矩阵评估"
+        )
+    scope, district_id = scope_of(infos) if infos else (Scope.CITY, None)
+    attention = _attention(infos)
+    injured = any((i.severity_hint or 0) >= 2 for i in infos)
+    urgency = urgency_of(injury_occurred=injured, signals_rising=False)
+    proposal = propose_warning(risk, scope, attention, warning_policy(), urgency=urgency)
+    chosen = colour or proposal.level
+    chosen_modes = list(modes) or list(warning_policy().modes_for[chosen])
+    lines = [*reasons]
+    if colour is not None and colour != proposal.level:
+        lines.append(f"决定预警等级：{colour.label}（按规则建议为{proposal.level.label}）")
+    else:
+        lines.extend(proposal.reasons)
+    lines.extend(evidence_pack(case, infos))
+    if chosen.issuer == "city":
+        lines.append(f"{chosen.label}由市局发布")
+    warning = Warning.objects.create(
+        title=warning_title(case, scope),
+        body=advisory_text(basis.risk_info, scope, len(infos) or 1),
+        level=chosen.value,
+        proposed_level=proposal.level.value,
+        modes=[m.value for m in chosen_modes],
+        scope=scope.value,
+        attention=attention.value,
+        reasons=lines,
+        status="draft",
+        district_id=district_id,
+        product_category_id=case.product_category_id or basis.risk_info.product_category_id,
+        hazard_id=case.hazard_id or basis.risk_info.hazard_id,
+        assessment=basis,
+        created_by=user if getattr(user, "is_authenticated", False) else None,
+    )
+    warning.risk_infos.add(*infos)
+    audit(
+        "propose",
+        warning,
+        actor=user,
+        to_state=warning.status,
+        message=label or f"由评估任务 {case.code} 生成预警草稿（{chosen.label}）",
+        detail={"case": case.code, **(detail or {})},
+    )
+    for info in infos:
+        if info.status == RiskInfoStatus.ASSESSED:
+            info.status = RiskInfoStatus.WARNED
+            info.save(update_fields=["status"])
+            audit(
+                "warn",
+                info,
+                actor=user,
+                from_state=RiskInfoStatus.ASSESSED,
+                to_state=RiskInfoStatus.WARNED,
+                message=f"纳入预警 #{warning.pk}（评估任务 {case.code}）",
+            )
+    return warning
+
+
+def draft_from_case(case: AssessmentCase, user: Any) -> Warning:
+    """One click on a concluded case: a draft at the colour the rules propose for its level."""
+    from pqrisk.accounts.choices import Role
+    from pqrisk.accounts.scoping import require_role
+
+    require_role(user, Role.ANALYST, Role.CITY_SUPERVISOR, Role.CITY_ADMIN)
+    if case.status != "concluded" or not case.final_level:
+        raise WarningError("评估任务形成结论后才能生成预警草稿")
+    return create_draft(
+        case,
+        user,
+        risk=RiskLevel(case.final_level),
+        reasons=[f"评估结论：{RiskLevel(case.final_level).label}（{case.conclusion_rule}）"],
+    )
