@@ -183,3 +183,43 @@ def draft_from_case(case: AssessmentCase, user: Any) -> Warning:
         risk=RiskLevel(case.final_level),
         reasons=[f"评估结论：{RiskLevel(case.final_level).label}（{case.conclusion_rule}）"],
     )
+
+
+EDITABLE_STATES = ("draft", "rejected")
+
+
+@transaction.atomic
+def edit_draft(
+    warning: Warning, user: Any, *, title: str, body: str, modes: Iterable[str]
+) -> Warning:
+    """Change a draft's (or a rejected warning's) title, text and modes before it goes to
+    review; audited with what changed. Published warnings change by update (new version)."""
+    from pqrisk.accounts.choices import Role
+    from pqrisk.accounts.scoping import require_role
+
+    require_role(user, Role.ANALYST, Role.CITY_SUPERVISOR, Role.CITY_ADMIN, Role.DISTRICT_OFFICER)
+    warning = Warning.objects.select_for_update().get(pk=warning.pk)
+    if not user.is_city_wide and warning.district_id != user.district_id:
+        raise WarningError("区局只能修改本区的预警草稿")
+    if warning.status not in EDITABLE_STATES:
+        raise WarningError("只有草稿或被退回的预警可以修改文字；已发布的预警请使用“更新”")
+    chosen = list(dict.fromkeys(modes))
+    if not chosen or any(m not in WarningMode._value2member_map_ for m in chosen):
+        raise WarningError("预警方式应为风险通报、风险警示、风险提示中的一种或几种")
+    if not title.strip():
+        raise WarningError("预警标题不能为空")
+    changed = [
+        label
+        for label, old, new in (
+            ("标题", warning.title, title.strip()[:300]),
+            ("内容", warning.body, body),
+            ("预警方式", list(warning.modes), chosen),
+        )
+        if old != new
+    ]
+    if not changed:
+        return warning
+    warning.title, warning.body, warning.modes = title.strip()[:300], body, chosen
+    warning.save(update_fields=["title", "body", "modes"])
+    audit("edit", warning, actor=user, message="修改" + "、".join(changed))
+    return warning

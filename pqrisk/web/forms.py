@@ -18,6 +18,7 @@ from pqrisk.assessment.choices import (
     EvidenceKind,
 )
 from pqrisk.core.assessment.matrix import SEVERITY_LABELS
+from pqrisk.core.levels import WarningMode
 from pqrisk.disposal.choices import DISPOSAL_STATE_CHOICES
 from pqrisk.intake.choices import (
     QUARANTINE_OPEN,
@@ -445,4 +446,16 @@ class OverrideForm(PlainForm):
     level = forms.ChoiceField(label="改定等级", choices=list(RISK_LEVEL_CHOICES))
     reason = forms.CharField(
         label="理由", max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class WarningEditForm(PlainForm):
+    title = forms.CharField(label="标题", max_length=300)
+    body = forms.CharField(
+        label="内容", required=False, max_length=20000, widget=forms.Textarea(attrs={"rows": 6})
+    )
+    modes = forms.MultipleChoiceField(
+        label="预警方式",
+        choices=[(m.value, m.label) for m in WarningMode],
+        widget=forms.CheckboxSelectMultiple,
     )

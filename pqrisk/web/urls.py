@@ -26,6 +26,7 @@ urlpatterns = [
     path("warnings/", views.warning_list, name="warning_list"),
     path("warnings/<int:pk>/", views.warning_detail, name="warning_detail"),
     path("warnings/<int:pk>/acknowledge/", views.warning_acknowledge, name="warning_acknowledge"),
+    path("warnings/<int:pk>/edit/", views.warning_edit, name="warning_edit"),
     path("warnings/<int:pk>/<slug:action>/", views.warning_action, name="warning_action"),
     path("tasks/", views.task_list, name="task_list"),
     path("tasks/<int:pk>/", views.task_detail, name="task_detail"),

@@ -47,6 +47,7 @@ from pqrisk.stations.choices import STATUS_TRANSITIONS as STATION_TRANSITIONS
 from pqrisk.stations.choices import StationStatus
 from pqrisk.stations.models import MonitoringStation
 from pqrisk.warnings.api import visible_warnings
+from pqrisk.warnings.drafts import EDITABLE_STATES, edit_draft
 from pqrisk.warnings.models import Warning
 from pqrisk.warnings.services import (
     WarningError,
@@ -481,6 +482,11 @@ def warning_detail(request: HttpRequest, pk: int) -> HttpResponse:
             else None,
             "trail": history(warning),
             "versions": warning.versions.select_related("superseded_by"),
+            "edit_form": forms.WarningEditForm(
+                initial={"title": warning.title, "body": warning.body, "modes": warning.modes}
+            )
+            if warning.status in EDITABLE_STATES
+            else None,
             "recipients": warning.recipients.select_related("district", "acknowledged_by"),
             "my_notice": warning.recipients.filter(
                 district_id=getattr(request.user, "district_id", None) or -1,
@@ -513,6 +519,26 @@ def warning_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     else:
         label = WARNING_MACHINE.states.get(warning.status, warning.status)
         messages.success(request, f"操作成功，预警当前状态：{label}")
+    return redirect("web:warning_detail", pk=warning.pk)
+
+
+@require_POST
+@page()
+def warning_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Change a draft's title, text and modes (修改草稿)."""
+    warning = get_object_or_404(visible_warnings(request.user), pk=pk)
+    form = forms.WarningEditForm(request.POST)
+    if _form_refused(request, form):
+        return redirect("web:warning_detail", pk=warning.pk)
+    data = form.cleaned_data
+    try:
+        edit_draft(
+            warning, request.user, title=data["title"], body=data["body"], modes=data["modes"]
+        )
+    except (WarningError, PermissionDenied) as exc:
+        _service_error(request, exc)
+    else:
+        messages.success(request, "已保存修改")
     return redirect("web:warning_detail", pk=warning.pk)
 
 

@@ -108,3 +108,22 @@ def test_the_warning_list_shows_the_overdue_ones(alice: Any, client: Any) -> Non
     assert "逾期未发布" in page and "已逾期" in page
     detail = client.get(reverse("web:warning_detail", args=[warning.pk])).content.decode()
     assert "发布提醒" in detail and "已超过发布时限" in detail
+
+
+def test_a_draft_is_edited_until_it_goes_to_review(alice: Any, bob: Any, charlie: Any) -> None:
+    from pqrisk.warnings.drafts import edit_draft
+
+    warning = _warning(status="draft")
+    with pytest.raises(WarningError, match="区局只能修改本区"):
+        edit_draft(warning, charlie, title="新标题", body="", modes=["internal_notice"])
+    with pytest.raises(WarningError, match="预警方式"):
+        edit_draft(warning, bob, title="新标题", body="", modes=["fax"])
+    warning = edit_draft(
+        warning, bob, title="浦东电热水壶触电风险", body="请立即自查", modes=["internal_notice"]
+    )
+    assert (warning.title, warning.body) == ("浦东电热水壶触电风险", "请立即自查")
+    event = AuditEvent.objects.get(object_type="warnings.warning", action="edit")
+    assert "标题" in event.message and "内容" in event.message
+    warning = act_on_warning(warning, "submit", bob)
+    with pytest.raises(WarningError, match="只有草稿或被退回"):
+        edit_draft(warning, alice, title="再改", body="", modes=["internal_notice"])
