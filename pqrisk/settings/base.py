@@ -223,3 +223,14 @@ PQRISK_RELEVANCE_MODEL = os.environ.get("PQRISK_RELEVANCE_MODEL", "")
 # Warning documents (预警文书, pqrisk/warnings/documents.py): issuing bureau, 文号 prefix.
 PQRISK_DOCUMENT_ISSUER = os.environ.get("PQRISK_DOCUMENT_ISSUER", "上海市市场监督管理局")
 PQRISK_DOCUMENT_NUMBER_PREFIX = os.environ.get("PQRISK_DOCUMENT_NUMBER_PREFIX", "沪市监产质")
+# Industry warnings (风险警示) sent by email and webhook: the secret that signs webhook bodies
+# (X-Pqrisk-Signature; empty: SECRET_KEY) and the address links in messages point to.
+PQRISK_WEBHOOK_SECRET = os.environ.get("PQRISK_WEBHOOK_SECRET", "")
+PQRISK_BASE_URL = os.environ.get("PQRISK_BASE_URL", "http://localhost:8000")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "pqrisk@localhost")
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("EMAIL_USE_TLS", "") == "1"

@@ -23,3 +23,5 @@ DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 PQRISK_SCREENING_DIR = Path(tempfile.gettempdir(), f"pqrisk-screening-{os.getpid()}")
 # Uploaded files of the tests stay out of the working tree.
 MEDIA_ROOT = Path(tempfile.gettempdir(), f"pqrisk-media-{os.getpid()}")
+# Mail stays in memory (django.core.mail.outbox).
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -16,5 +16,9 @@ class WarningsConfig(AppConfig):
                 "overdue": "逾期未发布提醒",
                 "update": "更新（新版本）",
                 "acknowledge": "确认收到",
+                "add_recipient": "添加行业警示对象",
+                "deliver": "风险警示已送达",
+                "deliver_failed": "风险警示送达失败",
+                "read_receipt": "阅读回执",
             },
         )

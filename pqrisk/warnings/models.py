@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+import secrets
+from urllib.parse import urlsplit
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from pqrisk.core.levels import WarningLevel
@@ -164,15 +168,61 @@ class WarningReminder(models.Model):
         return self.message
 
 
+# Plain http is refused for webhooks: the warning travels to third parties and must not be
+# readable or alterable on the way. Loopback addresses never leave the machine (the tests'
+# local webhook server), so http is accepted there.
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def validate_webhook_url(value: str) -> None:
+    """A recipient's webhook: https, or http to this machine only."""
+    parts = urlsplit(value)
+    if not parts.hostname:
+        raise ValidationError("接收地址不是有效的网址", code="invalid_webhook")
+    if parts.scheme == "https":
+        return
+    if parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS:
+        return
+    raise ValidationError(
+        "接收地址须以 https:// 开头（仅本机测试地址可用 http://）", code="insecure_webhook"
+    )
+
+
+def new_receipt_token() -> str:
+    """An unguessable token for a recipient's read-receipt link (256 bits)."""
+    return secrets.token_urlsafe(32)
+
+
+class RecipientKind(models.TextChoices):
+    DISTRICT_BUREAU = "district_bureau", "区局"
+    ENTERPRISE = "enterprise", "企业"
+    ASSOCIATION = "association", "行业协会"
+    PLATFORM = "platform", "电商平台"
+    OTHER = "other", "其他"
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", "待送达"
+    SENT = "sent", "已送达"
+    FAILED = "failed", "送达失败"
+
+
 class WarningRecipient(models.Model):
     """A unit a warning is addressed to (主送): a district bureau for an internal notice
-    (风险通报), which acknowledges receipt; an operator or association for an industry
-    warning (风险警示)."""
+    (风险通报), which acknowledges receipt; an operator, association or platform for an
+    industry warning (风险警示), reached by email or webhook and confirming by its
+    read-receipt link."""
 
     warning = models.ForeignKey(
         Warning, on_delete=models.CASCADE, related_name="recipients", verbose_name="风险预警"
     )
     mode = models.CharField("预警方式", max_length=30)
+    kind = models.CharField(
+        "单位类别",
+        max_length=20,
+        choices=RecipientKind.choices,
+        default=RecipientKind.DISTRICT_BUREAU,
+    )
     district = models.ForeignKey(
         "reference.District",
         null=True,
@@ -181,7 +231,29 @@ class WarningRecipient(models.Model):
         related_name="warning_recipients",
         verbose_name="主送区局",
     )
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="warning_recipients",
+        verbose_name="企业",
+    )
     name = models.CharField("主送单位", max_length=200)
+    email = models.EmailField("电子邮箱", blank=True)
+    webhook_url = models.CharField(
+        "接收地址（webhook）", max_length=500, blank=True, validators=[validate_webhook_url]
+    )
+    receipt_token = models.CharField(
+        "回执令牌", max_length=64, unique=True, default=new_receipt_token, editable=False
+    )
+    delivery_status = models.CharField(
+        "送达状态", max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField("送达尝试次数", default=0)
+    last_error = models.CharField("最近一次错误", max_length=500, blank=True)
+    sent_at = models.DateTimeField("发出时间", null=True, blank=True)
+    read_at = models.DateTimeField("阅读回执时间", null=True, blank=True)
     delivered_at = models.DateTimeField("送达时间", null=True, blank=True)
     acknowledged_at = models.DateTimeField("确认收到时间", null=True, blank=True)
     acknowledged_by = models.ForeignKey(
@@ -204,3 +276,8 @@ class WarningRecipient(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def has_channel(self) -> bool:
+        """Whether it is reached outside the system (email or webhook)."""
+        return bool(self.email or self.webhook_url)

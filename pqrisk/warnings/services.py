@@ -289,6 +289,9 @@ def act_on_warning(warning: Warning, action: str, user: Any, note: str = "") -> 
     if action == "publish":
         warning.published_at = now
         address_notice(warning, now)
+        from .delivery import schedule_delivery
+
+        schedule_delivery(warning)
     elif action == "lift":
         warning.lifted_at = now
         warning.lift_reason = note.strip()

@@ -253,3 +253,14 @@ def event_state(event: Any, state: str) -> str:
 @register.filter
 def object_type_label(value: str) -> str:
     return OBJECT_TYPE_LABELS.get(value, value)
+
+
+@register.simple_tag
+def industry_recipient_form(warning: Any, user: Any) -> Any:
+    """The "行业警示对象" form for ``warning`` if ``user`` may name its recipients, else None."""
+    from pqrisk.warnings.delivery import can_add_recipients
+    from pqrisk.warnings.views import IndustryRecipientForm
+
+    if not can_add_recipients(warning, user):
+        return None
+    return IndustryRecipientForm(warning=warning, prefix="recipient")
