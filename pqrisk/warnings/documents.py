@@ -29,7 +29,7 @@ from pqrisk.core.levels import Scope, WarningLevel, WarningMode
 from pqrisk.documents import docx as wd
 from pqrisk.documents.pdf import html_to_pdf
 
-from .models import Warning
+from .models import DocumentYear, Warning
 
 DEFAULT_ISSUER = "上海市市场监督管理局"
 DEFAULT_NUMBER_PREFIX = "沪市监产质"
@@ -102,11 +102,48 @@ def _modes(warning: Warning) -> list[WarningMode]:
 def document_number(warning: Warning, mode: WarningMode) -> str:
     """The 发文字号, e.g. 沪市监产质〔2026〕12号: one number per document and year.
 
-    Derived, not stored: the year's warnings are put in order (approved ones by approval
-    time, then drafts by creation) and each takes one number for each of its modes. An
-    approved warning's numbers never change, since later approvals come after it; a draft's
-    number is provisional until it is approved.
+    Fixed at approval (``assign_document_numbers``, stored on the warning) and read from
+    there. Before approval it is derived: the year's warnings in order (approved ones by
+    approval time, then drafts by creation), each taking one number for each of its modes —
+    a draft's number is provisional until it is approved.
     """
+    stored = (warning.document_numbers or {}).get(mode.value)
+    if stored:
+        return str(stored)
+    return _derived_number(warning, mode)
+
+
+def assign_document_numbers(warning: Warning) -> dict[str, str]:
+    """Fix the 文号 of each of the warning's modes that has none yet (at approval, and for a
+    mode an update adds), under a lock on the year so concurrent approvals never share one."""
+    year = document_date(warning).year
+    DocumentYear.objects.get_or_create(year=year)
+    DocumentYear.objects.select_for_update().get(year=year)
+    numbers = dict(warning.document_numbers or {})
+    taken = set(
+        n
+        for w in Warning.objects.exclude(pk=warning.pk).exclude(document_numbers={})
+        for n in (w.document_numbers or {}).values()
+    )
+    for mode in _modes(warning):
+        if mode.value in numbers:
+            continue
+        number = _derived_number(warning, mode)
+        while number in taken:  # a deleted warning freed a number before this one: move on
+            number = _next(number)
+        numbers[mode.value] = number
+        taken.add(number)
+    warning.document_numbers = numbers
+    Warning.objects.filter(pk=warning.pk).update(document_numbers=numbers)
+    return numbers
+
+
+def _next(number: str) -> str:
+    head, _, tail = number.rpartition("〕")
+    return f"{head}〕{int(tail.removesuffix('号')) + 1}号"
+
+
+def _derived_number(warning: Warning, mode: WarningMode) -> str:
     prefix = str(getattr(settings, "PQRISK_DOCUMENT_NUMBER_PREFIX", DEFAULT_NUMBER_PREFIX))
     year = document_date(warning).year
     rows = list(

@@ -89,6 +89,8 @@ class Warning(models.Model):
     lifted_at = models.DateTimeField("解除时间", null=True, blank=True)
     lift_reason = models.TextField("解除理由", blank=True)
     version = models.PositiveIntegerField("文本版本", default=1)
+    # 文号 of each mode's document, fixed when the warning is approved (mode → 文号).
+    document_numbers = models.JSONField("文号", default=dict, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -281,3 +283,16 @@ class WarningRecipient(models.Model):
     def has_channel(self) -> bool:
         """Whether it is reached outside the system (email or webhook)."""
         return bool(self.email or self.webhook_url)
+
+
+class DocumentYear(models.Model):
+    """One row per year of 文号: locked while a warning's numbers are assigned, so that two
+    approvals at the same moment never take the same number."""
+
+    year = models.PositiveIntegerField("年度", unique=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "文号年度"
+
+    def __str__(self) -> str:
+        return str(self.year)

@@ -257,6 +257,9 @@ def approve_warning(
     warning.approved_at = now
     warning.publish_deadline = publication_deadline(chosen, now, warning_policy())
     warning.save()
+    from .documents import assign_document_numbers
+
+    assign_document_numbers(warning)
     audit(
         "approve",
         warning,
@@ -348,6 +351,9 @@ def update_warning(
         warning.modes = list(modes)
     warning.version += 1
     warning.save()
+    from .documents import assign_document_numbers
+
+    assign_document_numbers(warning)  # a mode the update added gets its 文号
     audit(
         "update",
         warning,

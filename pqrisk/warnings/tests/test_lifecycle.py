@@ -10,7 +10,7 @@ import pytest
 
 from conftest import PUDONG
 from pqrisk.audit.models import AuditEvent
-from pqrisk.core.levels import WarningLevel
+from pqrisk.core.levels import WarningLevel, WarningMode
 from pqrisk.warnings.models import WarningReminder
 from pqrisk.warnings.services import (
     WarningError,
@@ -127,3 +127,27 @@ def test_a_draft_is_edited_until_it_goes_to_review(alice: Any, bob: Any, charlie
     warning = act_on_warning(warning, "submit", bob)
     with pytest.raises(WarningError, match="只有草稿或被退回"):
         edit_draft(warning, alice, title="再改", body="", modes=["internal_notice"])
+
+
+def test_document_numbers_are_fixed_at_approval_and_survive_a_deletion(alice: Any) -> None:
+    from pqrisk.warnings.documents import warning_document
+    from pqrisk.warnings.models import Warning
+
+    first = approve_warning(_warning(level=WarningLevel.YELLOW), alice)
+    second = approve_warning(_warning(level=WarningLevel.YELLOW), alice)
+    first.refresh_from_db()
+    second.refresh_from_db()
+    numbers = [*first.document_numbers.values(), *second.document_numbers.values()]
+    assert len(numbers) == len(set(numbers)) == 2
+    kept = second.document_numbers["internal_notice"]
+    assert warning_document(second, WarningMode.INTERNAL_NOTICE).number == kept
+    first.tasks.all().delete()  # an approved warning is otherwise kept by its disposal
+    Warning.objects.filter(pk=first.pk).delete()
+    second.refresh_from_db()
+    assert warning_document(second, WarningMode.INTERNAL_NOTICE).number == kept
+    second = act_on_warning(second, "publish", alice)
+    second = update_warning(
+        second, alice, modes=["internal_notice", "consumer_advisory"], note="增加消费提示"
+    )
+    assert set(second.document_numbers) == {"internal_notice", "consumer_advisory"}
+    assert second.document_numbers["internal_notice"] == kept
