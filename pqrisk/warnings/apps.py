@@ -20,5 +20,6 @@ class WarningsConfig(AppConfig):
                 "deliver": "风险警示已送达",
                 "deliver_failed": "风险警示送达失败",
                 "read_receipt": "阅读回执",
+                "resend": "重新发送风险警示",
             },
         )

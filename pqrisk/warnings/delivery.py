@@ -169,6 +169,47 @@ def schedule_delivery(warning: Warning) -> int:
     return len(ids)
 
 
+def redeliver_after_update(warning: Warning) -> int:
+    """An updated industry warning goes again to those who had the previous version (their
+    read receipt starts over for the new version). Returns how many."""
+    again = warning.recipients.filter(mode=MODE.value, delivery_status=DeliveryStatus.SENT).exclude(
+        email="", webhook_url=""
+    )
+    count = again.update(
+        delivery_status=DeliveryStatus.PENDING, attempts=0, last_error="", read_at=None
+    )
+    schedule_delivery(warning)
+    return count
+
+
+@transaction.atomic
+def resend(recipient: WarningRecipient, user: Any) -> WarningRecipient:
+    """Try a failed delivery again (after the address was checked); audited."""
+    from .services import WarningError
+
+    require_role(user, *TARGETING_ROLES)
+    recipient = WarningRecipient.objects.select_for_update().get(pk=recipient.pk)
+    if recipient.delivery_status != DeliveryStatus.FAILED:
+        raise WarningError("只有送达失败的对象可以重新发送")
+    if recipient.warning.status != "published":
+        raise WarningError("预警未在发布状态，不能发送")
+    recipient.delivery_status, recipient.attempts, recipient.last_error = (
+        DeliveryStatus.PENDING,
+        0,
+        "",
+    )
+    recipient.save(update_fields=["delivery_status", "attempts", "last_error"])
+    audit(
+        "resend",
+        recipient.warning,
+        actor=user,
+        message=f"重新向{recipient.name}发送风险警示",
+        detail={"recipient": recipient.pk},
+    )
+    transaction.on_commit(lambda: enqueue(recipient.pk))
+    return recipient
+
+
 def enqueue(recipient_id: int) -> None:
     """Hand one delivery to the project's Celery app (``pqrisk.celery.app``): run at once
     when it is eager (tests, laptop without a broker), sent to the broker otherwise. The

@@ -354,6 +354,9 @@ def update_warning(
     from .documents import assign_document_numbers
 
     assign_document_numbers(warning)  # a mode the update added gets its 文号
+    from .delivery import redeliver_after_update
+
+    redeliver_after_update(warning)
     audit(
         "update",
         warning,

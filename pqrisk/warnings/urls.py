@@ -8,6 +8,11 @@ urlpatterns = [
     path("<int:pk>/document/<slug:mode>.docx", views.document_docx, name="document_docx"),
     path("<int:pk>/document/<slug:mode>.pdf", views.document_pdf, name="document_pdf"),
     path("<int:pk>/recipients/", views.add_recipient, name="add_recipient"),
+    path(
+        "<int:pk>/recipients/<int:recipient_pk>/resend/",
+        views.resend_recipient,
+        name="resend_recipient",
+    ),
     path("receipt/<slug:token>/", views.receipt, name="receipt"),
     path("receipt/<slug:token>/document.docx", views.receipt_document, name="receipt_document"),
 ]

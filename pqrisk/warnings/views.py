@@ -133,6 +133,21 @@ def add_recipient(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("web:warning_detail", pk=warning.pk)
 
 
+@require_POST
+@page()
+def resend_recipient(request: HttpRequest, pk: int, recipient_pk: int) -> HttpResponse:
+    """Send a failed industry warning delivery again (重新发送)."""
+    warning = get_object_or_404(visible_warnings(request.user), pk=pk)
+    recipient = get_object_or_404(warning.recipients, pk=recipient_pk)
+    try:
+        delivery.resend(recipient, request.user)
+    except (WarningError, PermissionDenied) as exc:
+        messages.error(request, getattr(exc, "message_zh", None) or str(exc) or "无权执行该操作")
+    else:
+        messages.success(request, f"已重新发送给{recipient.name}")
+    return redirect("web:warning_detail", pk=warning.pk)
+
+
 # ---------------------------------------------------------------- read receipts
 
 

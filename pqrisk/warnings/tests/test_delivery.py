@@ -272,3 +272,33 @@ def test_the_page_offers_the_enterprises_and_names_them(alice: Any) -> None:
     assert AuditEvent.objects.filter(action="add_recipient", object_id=str(warning.pk)).exists()
     detail = client.get(reverse("web:warning_detail", args=[warning.pk])).content.decode()
     assert "qa@firm.example.cn" in detail and "待送达" in detail
+
+
+def test_a_failed_delivery_is_sent_again_and_an_update_goes_out_again(
+    alice: Any, endpoint: Endpoint, django_capture_on_commit_callbacks: Any
+) -> None:
+    from pqrisk.warnings.services import update_warning
+
+    failing = Endpoint(status=500)
+    try:
+        warning = _industry_warning(status="published")
+        with django_capture_on_commit_callbacks(execute=True):
+            recipient = delivery.add_recipient(
+                warning, alice, kind=RecipientKind.PLATFORM, name="平台", webhook_url=failing.url
+            )
+    finally:
+        failing.close()
+    recipient.refresh_from_db()
+    assert recipient.delivery_status == DeliveryStatus.FAILED
+    recipient.webhook_url = endpoint.url  # the platform fixed its address
+    recipient.save(update_fields=["webhook_url"])
+    with django_capture_on_commit_callbacks(execute=True):
+        delivery.resend(recipient, alice)
+    recipient.refresh_from_db()
+    assert recipient.delivery_status == DeliveryStatus.SENT and len(endpoint.requests) == 1
+    with pytest.raises(WarningError, match="只有送达失败"):
+        delivery.resend(recipient, alice)
+    with django_capture_on_commit_callbacks(execute=True):
+        update_warning(warning, alice, body="涉事批次扩大", note="扩大批次")
+    recipient.refresh_from_db()
+    assert recipient.delivery_status == DeliveryStatus.SENT and len(endpoint.requests) == 2
