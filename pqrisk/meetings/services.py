@@ -653,10 +653,7 @@ def _warning_draft(
             reasons=reasons,
             label=f"{meeting.get_kind_display()}（{meeting.code}）决定{colour.label}，生成预警草稿",
             detail={"meeting": meeting.code, "decision": decision.pk},
+            missing_basis_hint="请先完成风险评估，或将该任务的决定改为不预警",
         )
     except WarningError as exc:
-        raise MeetingError(
-            exc.message_zh.replace(
-                "请先完成风险矩阵评估", "请先完成风险评估，或将该任务的决定改为不预警"
-            )
-        ) from exc
+        raise MeetingError(exc.message_zh) from exc

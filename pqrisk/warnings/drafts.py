@@ -73,7 +73,7 @@ def evidence_pack(case: AssessmentCase, infos: list[RiskInfo]) -> list[str]:
         )
     if case.expert_level:
         lines.append(f"专家评估等级：{RiskLevel(case.expert_level).label}")
-    for task in getattr(case, "sampling_tasks").all():  # noqa: B009  (reverse of labs)
+    for task in case.sampling_tasks.all():
         failed = task.samples.filter(test_items__verdict="fail").distinct().count()
         lines.append(
             f"实验室抽样 {task.code}（{task.get_status_display()}）"
@@ -101,10 +101,12 @@ def create_draft(
     reasons: Iterable[str] = (),
     label: str = "",
     detail: dict[str, Any] | None = None,
+    missing_basis_hint: str = "请先完成风险矩阵评估",
 ) -> Warning:
     """A warning draft (草稿) for ``case`` at ``risk``: its colour decided (``colour``) or
     proposed by the rules, linked to the case's items and basis assessment, the evidence pack
-    and ``reasons`` in its reasons; audited. The items become 已纳入预警."""
+    and ``reasons`` in its reasons; audited. The items become 已纳入预警. Without an
+    assessment to rest on, WarningError ends with ``missing_basis_hint`` (what to do)."""
     infos = list(
         case.risk_infos.select_related("product_category", "hazard", "district").order_by("id")
     )
@@ -112,7 +114,7 @@ def create_draft(
     if basis is None:
         raise WarningError(
             f"评估任务 {case.code} 没有可作为预警依据的风险评估（风险预警须关联一项风险评估），"
-            "请先完成风险矩阵评估"
+            + missing_basis_hint
         )
     scope, district_id = scope_of(infos) if infos else (Scope.CITY, None)
     attention = _attention(infos)
