@@ -30,6 +30,7 @@ from pqrisk.core.assessment.draw import Availability
 from pqrisk.core.assessment.matrix import SEVERITY_LABELS, AssessmentResult
 from pqrisk.core.levels import RiskLevel
 from pqrisk.web.context import can_use_pages
+from pqrisk.web.feedback import service_error
 
 from . import services
 from .choices import ACTION_LABELS
@@ -73,11 +74,6 @@ staff_page = _guard(
     "专家库与专家评估管理仅向评估中心、市局监管处和市局管理员开放。",
 )
 expert_page = _guard(lambda u: u.has_role(Role.EXPERT), "此页面仅向专家开放。")
-
-
-def _error(request: HttpRequest, exc: Exception) -> None:
-    text = getattr(exc, "message_zh", None) or str(exc) or "无权执行该操作"
-    messages.error(request, text)
 
 
 def _trail(*objs: Any) -> list[Any]:
@@ -220,7 +216,7 @@ def case_draw(request: HttpRequest, pk: int) -> HttpResponse:
                 case, request.user, size=form.cleaned_data["size"], match=form.cleaned_data["match"]
             )
         except (CaseError, PermissionDenied) as exc:
-            _error(request, exc)
+            service_error(request, exc)
         else:
             messages.success(request, "已完成随机抽取，抽取记录如下")
             return redirect("experts:case_draw", pk=case.pk)
@@ -263,7 +259,7 @@ def respond(request: HttpRequest, pk: int) -> HttpResponse:
             member, request.user, accept=accept, reason=request.POST.get("reason", "")
         )
     except CaseError as exc:
-        _error(request, exc)
+        service_error(request, exc)
     else:
         if accept:
             messages.success(request, f"{member.expert.name}已确认参加")
@@ -318,7 +314,7 @@ def _case_action(
     try:
         action(case)
     except (CaseError, PermissionDenied) as exc:
-        _error(request, exc)
+        service_error(request, exc)
     else:
         messages.success(request, done)
     return redirect("experts:case_panel", pk=case.pk)

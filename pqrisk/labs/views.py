@@ -20,6 +20,7 @@ from pqrisk.accounts.scoping import scope_queryset
 from pqrisk.audit.services import history
 from pqrisk.core.assessment.lab import DECISION_RULE_ZH, LAB_TASK_MACHINE, LEAD_MACHINE, Verdict
 from pqrisk.web.context import is_city_user
+from pqrisk.web.feedback import service_error
 from pqrisk.web.views import page
 
 from . import forms, services
@@ -47,10 +48,6 @@ def _get_sample(request: HttpRequest, pk: int) -> Sample:
     return get_object_or_404(
         Sample.objects.select_related("task").filter(task__in=_tasks(request)), pk=pk
     )
-
-
-def _error(request: HttpRequest, exc: Exception) -> None:
-    messages.error(request, getattr(exc, "message_zh", None) or str(exc) or "无权执行该操作")
 
 
 def _form_page(
@@ -110,7 +107,7 @@ def task_new(request: HttpRequest) -> HttpResponse:
         try:
             task = services.create_task(request.user, **form.service_kwargs())
         except services.LabError as exc:
-            _error(request, exc)
+            service_error(request, exc)
         else:
             messages.success(request, f"抽样任务 {task.code} 已创建")
             return redirect("labs:task_detail", pk=task.pk)
@@ -173,7 +170,7 @@ def task_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     try:
         task = services.act_on_task(task, action, request.user, note)
     except services.LabError as exc:
-        _error(request, exc)
+        service_error(request, exc)
     else:
         messages.success(request, f"操作成功，任务当前状态：{task.get_status_display()}")
     return redirect("labs:task_detail", pk=task.pk)
@@ -188,7 +185,7 @@ def task_purchase(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.record_purchase(task, request.user, **form.cleaned_data)
         except services.LabError as exc:
-            _error(request, exc)
+            service_error(request, exc)
         else:
             messages.success(request, "购买已登记，请登记封存的样品")
             return redirect("labs:task_detail", pk=task.pk)
@@ -212,7 +209,7 @@ def sample_new(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             sample = services.add_sample(task, request.user, **form.cleaned_data)
         except services.LabError as exc:
-            _error(request, exc)
+            service_error(request, exc)
         else:
             messages.success(request, f"样品 {sample.code} 已登记，请登记其流转")
             return redirect("labs:task_detail", pk=task.pk)
@@ -235,7 +232,7 @@ def custody_new(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.add_custody_entry(sample, request.user, **form.cleaned_data)
         except services.LabError as exc:
-            _error(request, exc)
+            service_error(request, exc)
         else:
             messages.success(request, f"样品 {sample.code} 的流转已登记")
             return redirect("labs:task_detail", pk=sample.task_id)
@@ -324,7 +321,7 @@ def rapid_new(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             rt = services.add_rapid_test(task, request.user, **form.cleaned_data)
         except services.LabError as exc:
-            _error(request, exc)
+            service_error(request, exc)
         else:
             follow = "，须送实验室检验确认" if rt.needs_lab_test else ""
             messages.success(request, f"快检已登记：{rt.get_screening_display()}{follow}")
@@ -417,7 +414,7 @@ def lead_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     try:
         lead = services.act_on_lead(lead, action, request.user, **kwargs)
     except services.LabError as exc:
-        _error(request, exc)
+        service_error(request, exc)
         return _lead_page(request, lead, refer_form, close_form)
     messages.success(request, f"线索 {lead.code} 当前状态：{lead.get_status_display()}")
     return redirect("labs:lead_detail", pk=lead.pk)

@@ -18,6 +18,7 @@ from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from pqrisk.audit.services import history
+from pqrisk.web.feedback import service_error
 from pqrisk.web.views import page
 
 from . import forms, services
@@ -30,11 +31,6 @@ CASE_PAGE = "web:case_detail"
 
 def _may_act(request: HttpRequest) -> bool:
     return bool(request.user.has_role(*services.MEETING_ROLES))  # type: ignore[union-attr]
-
-
-def _error(request: HttpRequest, exc: Exception) -> None:
-    text = getattr(exc, "message_zh", None) or (str(exc) if str(exc) else "无权执行该操作")
-    messages.error(request, text)
 
 
 def _form_errors(request: HttpRequest, form: Any, what: str) -> None:
@@ -100,7 +96,7 @@ def meeting_new(request: HttpRequest) -> HttpResponse:
                 urgent_reason=data["urgent_reason"],
             )
         except (services.MeetingError, PermissionDenied) as exc:
-            _error(request, exc)
+            service_error(request, exc)
         else:
             messages.success(request, f"已召集{meeting.get_kind_display()} {meeting.code}")
             return redirect("meetings:meeting_detail", pk=meeting.pk)
@@ -175,7 +171,7 @@ def agenda_add_case(request: HttpRequest, pk: int) -> HttpResponse:
             notes=form.cleaned_data["notes"],
         )
     except (services.MeetingError, PermissionDenied) as exc:
-        _error(request, exc)
+        service_error(request, exc)
     else:
         messages.success(request, f"已列入议程{item.order}：{item.subject}")
     return redirect("meetings:meeting_detail", pk=pk)
@@ -198,7 +194,7 @@ def agenda_add_signal(request: HttpRequest, pk: int) -> HttpResponse:
             meeting, request.user, signal=signal, presenter=data["presenter"]
         )
     except (services.MeetingError, PermissionDenied) as exc:
-        _error(request, exc)
+        service_error(request, exc)
     else:
         messages.success(request, f"已列入议程{item.order}：风险信号")
     return redirect("meetings:meeting_detail", pk=pk)
@@ -211,7 +207,7 @@ def agenda_remove(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
     try:
         services.remove_agenda_item(item, request.user)
     except (services.MeetingError, PermissionDenied) as exc:
-        _error(request, exc)
+        service_error(request, exc)
     else:
         messages.success(request, f"已移出议程：{item.subject}")
     return redirect("meetings:meeting_detail", pk=pk)
@@ -237,7 +233,7 @@ def participant_add(request: HttpRequest, pk: int) -> HttpResponse:
             attendance=data["attendance"],
         )
     except (services.MeetingError, PermissionDenied) as exc:
-        _error(request, exc)
+        service_error(request, exc)
     else:
         messages.success(request, f"已添加参会人员：{p}")
     return redirect("meetings:meeting_detail", pk=pk)
@@ -254,7 +250,7 @@ def participant_attendance(request: HttpRequest, pk: int, participant_pk: int) -
     try:
         services.set_attendance(participant, request.user, form.cleaned_data["attendance"])
     except (services.MeetingError, PermissionDenied) as exc:
-        _error(request, exc)
+        service_error(request, exc)
     else:
         messages.success(request, f"已登记 {participant.name} 的出席情况")
     return redirect("meetings:meeting_detail", pk=pk)
@@ -276,7 +272,7 @@ def minutes(request: HttpRequest, pk: int) -> HttpResponse:
             minutes_file=form.cleaned_data["minutes_file"],
         )
     except (services.MeetingError, PermissionDenied) as exc:
-        _error(request, exc)
+        service_error(request, exc)
     else:
         messages.success(request, "会议纪要已保存")
     return redirect("meetings:meeting_detail", pk=pk)
@@ -307,7 +303,7 @@ def decision_edit(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
             try:
                 services.record_decision(item, request.user, **form.cleaned_data)
             except (services.MeetingError, PermissionDenied) as exc:
-                _error(request, exc)
+                service_error(request, exc)
             else:
                 messages.success(request, f"已记录 {item.subject} 的会商决定")
                 return redirect("meetings:meeting_detail", pk=pk)
@@ -342,7 +338,7 @@ def meeting_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         else:
             raise Http404("未知操作")
     except (services.MeetingError, PermissionDenied) as exc:
-        _error(request, exc)
+        service_error(request, exc)
     else:
         messages.success(request, f"操作成功，会议当前状态：{meeting.get_status_display()}")
     return redirect("meetings:meeting_detail", pk=pk)

@@ -23,6 +23,7 @@ from pqrisk.core.levels import WarningMode
 from pqrisk.documents.pdf import pdf_unavailable
 from pqrisk.enterprises.models import Enterprise
 from pqrisk.web.context import can_use_pages
+from pqrisk.web.feedback import form_refused, service_error
 from pqrisk.web.views import page
 
 from . import delivery
@@ -111,9 +112,7 @@ class IndustryRecipientForm(forms.Form):
 def add_recipient(request: HttpRequest, pk: int) -> HttpResponse:
     warning = get_object_or_404(visible_warnings(request.user), pk=pk)
     form = IndustryRecipientForm(request.POST, warning=warning, prefix="recipient")
-    if not form.is_valid():
-        errors = "；".join(str(e) for errs in form.errors.values() for e in errs)
-        messages.error(request, f"提交内容有误：{errors}")
+    if form_refused(request, form):
         return redirect("web:warning_detail", pk=warning.pk)
     data = form.cleaned_data
     try:
@@ -127,7 +126,7 @@ def add_recipient(request: HttpRequest, pk: int) -> HttpResponse:
             enterprise=data["enterprise"],
         )
     except (WarningError, PermissionDenied) as exc:
-        messages.error(request, getattr(exc, "message_zh", None) or str(exc) or "无权执行该操作")
+        service_error(request, exc)
     else:
         messages.success(request, f"已添加行业警示对象：{recipient.name}")
     return redirect("web:warning_detail", pk=warning.pk)
@@ -142,7 +141,7 @@ def resend_recipient(request: HttpRequest, pk: int, recipient_pk: int) -> HttpRe
     try:
         delivery.resend(recipient, request.user)
     except (WarningError, PermissionDenied) as exc:
-        messages.error(request, getattr(exc, "message_zh", None) or str(exc) or "无权执行该操作")
+        service_error(request, exc)
     else:
         messages.success(request, f"已重新发送给{recipient.name}")
     return redirect("web:warning_detail", pk=warning.pk)

@@ -34,7 +34,8 @@ from pqrisk.warnings.models import Warning
 from pqrisk.warnings.services import WarningError
 
 from . import forms
-from .views import _form_refused, _listing, _scoped, _service_error, page
+from .feedback import form_refused, service_error
+from .views import _listing, _scoped, page
 
 
 def _cases(request: HttpRequest) -> Any:
@@ -82,7 +83,7 @@ def case_open(request: HttpRequest) -> HttpResponse:
             description=data.get("description") or "",
         )
     except (CaseError, PermissionDenied) as exc:
-        _service_error(request, exc)
+        service_error(request, exc)
         return back
     messages.success(request, f"已立项：{case.code}")
     return redirect("web:case_detail", pk=case.pk)
@@ -135,7 +136,7 @@ def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     try:
         act_on_case(case, action, request.user, note=note)
     except (CaseError, PermissionDenied) as exc:
-        _service_error(request, exc)
+        service_error(request, exc)
     else:
         messages.success(request, f"操作成功，当前状态：{case.get_status_display()}")
     return redirect("web:case_detail", pk=case.pk)
@@ -146,7 +147,7 @@ def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 def case_evidence(request: HttpRequest, pk: int) -> HttpResponse:
     case = get_object_or_404(_cases(request), pk=pk)
     form = forms.EvidenceForm(request.POST, request.FILES)
-    if _form_refused(request, form):
+    if form_refused(request, form):
         return redirect("web:case_detail", pk=case.pk)
     data = form.cleaned_data
     try:
@@ -159,7 +160,7 @@ def case_evidence(request: HttpRequest, pk: int) -> HttpResponse:
             file=data.get("file"),
         )
     except (CaseError, PermissionDenied) as exc:
-        _service_error(request, exc)
+        service_error(request, exc)
     else:
         messages.success(request, "已添加证据")
     return redirect("web:case_detail", pk=case.pk)
@@ -170,7 +171,7 @@ def case_evidence(request: HttpRequest, pk: int) -> HttpResponse:
 def case_conclude(request: HttpRequest, pk: int) -> HttpResponse:
     case = get_object_or_404(_cases(request), pk=pk)
     form = forms.ConcludeForm(request.POST)
-    if _form_refused(request, form):
+    if form_refused(request, form):
         return redirect("web:case_detail", pk=case.pk)
     data = form.cleaned_data
     try:
@@ -182,7 +183,7 @@ def case_conclude(request: HttpRequest, pk: int) -> HttpResponse:
             rule=data["rule"],
         )
     except (CaseError, PermissionDenied) as exc:
-        _service_error(request, exc)
+        service_error(request, exc)
     else:
         messages.success(request, f"已形成结论：{case.get_final_level_display()}")
     return redirect("web:case_detail", pk=case.pk)
@@ -239,7 +240,7 @@ def case_matrix(request: HttpRequest, pk: int) -> HttpResponse:
     """Save the case's risk-matrix assessment."""
     case = get_object_or_404(_cases(request), pk=pk)
     form = forms.MatrixForm(request.POST)
-    if _form_refused(request, form):
+    if form_refused(request, form):
         return redirect("web:case_detail", pk=case.pk)
     data = form.cleaned_data
     try:
@@ -261,7 +262,7 @@ def case_matrix(request: HttpRequest, pk: int) -> HttpResponse:
     except InvalidAssessment as exc:
         messages.error(request, exc.message_zh)
     except (CaseError, PermissionDenied) as exc:
-        _service_error(request, exc)
+        service_error(request, exc)
     else:
         messages.success(request, f"风险矩阵评估：{assessment.get_level_display()}")
     return redirect("web:case_detail", pk=case.pk)
@@ -275,7 +276,7 @@ def case_suggest(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         judgement = suggest(case, request.user)
     except (CaseError, PermissionDenied) as exc:
-        _service_error(request, exc)
+        service_error(request, exc)
     else:
         messages.success(request, f"模型研判建议：{judgement.level.label}")
     return redirect("web:case_detail", pk=case.pk)
@@ -287,14 +288,14 @@ def case_override(request: HttpRequest, pk: int) -> HttpResponse:
     """An expert or assessor changes the model's suggestion, with the reason."""
     case = get_object_or_404(_cases(request), pk=pk)
     form = forms.OverrideForm(request.POST)
-    if _form_refused(request, form):
+    if form_refused(request, form):
         return redirect("web:case_detail", pk=case.pk)
     try:
         override(
             case, request.user, level=form.cleaned_data["level"], reason=form.cleaned_data["reason"]
         )
     except (CaseError, PermissionDenied) as exc:
-        _service_error(request, exc)
+        service_error(request, exc)
     else:
         messages.success(request, "已改定模型研判建议，理由已记录为模型的训练数据")
     return redirect("web:case_detail", pk=case.pk)
@@ -308,7 +309,7 @@ def case_warning(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         warning = draft_from_case(case, request.user)
     except (WarningError, PermissionDenied) as exc:
-        _service_error(request, exc)
+        service_error(request, exc)
         return redirect("web:case_detail", pk=case.pk)
     messages.success(request, f"已生成预警草稿：{warning.get_level_display()}")
     return redirect("web:warning_detail", pk=warning.pk)

@@ -60,6 +60,7 @@ from pqrisk.warnings.services import (
 from . import forms
 from .context import can_use_pages, is_city_user
 from .evidence import screening_result
+from .feedback import form_refused, service_error
 from .feeds import published_advisories
 
 PAGE_SIZE = 50
@@ -147,20 +148,6 @@ def _overdue_q() -> Q:
     return Q(status__in=("open", "in_progress"), due_at__lt=now) | Q(
         status="completed", report_due_at__lt=now
     )
-
-
-def _form_refused(request: HttpRequest, form: Any) -> bool:
-    """True (and the form's errors shown) when ``form`` is not valid."""
-    if form.is_valid():
-        return False
-    errors = "；".join(str(e) for errs in form.errors.values() for e in errs)
-    messages.error(request, f"提交内容有误：{errors}")
-    return True
-
-
-def _service_error(request: HttpRequest, exc: Exception) -> None:
-    text = getattr(exc, "message_zh", None) or (str(exc) if str(exc) else "无权执行该操作")
-    messages.error(request, text)
 
 
 # ---------------------------------------------------------------- home
@@ -503,7 +490,7 @@ def warning_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     warning = get_object_or_404(visible_warnings(request.user), pk=pk)
     form_class = forms.ApproveForm if action == "approve" else forms.NoteForm
     form = form_class(request.POST, prefix=action)
-    if _form_refused(request, form):
+    if form_refused(request, form):
         return redirect("web:warning_detail", pk=warning.pk)
     note = form.cleaned_data.get("note", "")
     try:
@@ -515,7 +502,7 @@ def warning_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         else:
             warning = act_on_warning(warning, action, request.user, note=note)
     except (WarningError, PermissionDenied) as exc:
-        _service_error(request, exc)
+        service_error(request, exc)
     else:
         label = WARNING_MACHINE.states.get(warning.status, warning.status)
         messages.success(request, f"操作成功，预警当前状态：{label}")
@@ -528,7 +515,7 @@ def warning_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Change a draft's title, text and modes (修改草稿)."""
     warning = get_object_or_404(visible_warnings(request.user), pk=pk)
     form = forms.WarningEditForm(request.POST)
-    if _form_refused(request, form):
+    if form_refused(request, form):
         return redirect("web:warning_detail", pk=warning.pk)
     data = form.cleaned_data
     try:
@@ -536,7 +523,7 @@ def warning_edit(request: HttpRequest, pk: int) -> HttpResponse:
             warning, request.user, title=data["title"], body=data["body"], modes=data["modes"]
         )
     except (WarningError, PermissionDenied) as exc:
-        _service_error(request, exc)
+        service_error(request, exc)
     else:
         messages.success(request, "已保存修改")
     return redirect("web:warning_detail", pk=warning.pk)
@@ -550,7 +537,7 @@ def warning_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         recipient = acknowledge_notice(warning, request.user)
     except WarningError as exc:
-        _service_error(request, exc)
+        service_error(request, exc)
     else:
         messages.success(request, f"{recipient.name}已确认收到")
     return redirect("web:warning_detail", pk=warning.pk)
@@ -619,7 +606,7 @@ def task_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     try:
         task = act_on_task(task, action, request.user, note=note)
     except (DisposalError, PermissionDenied) as exc:
-        _service_error(request, exc)
+        service_error(request, exc)
     else:
         label = DISPOSAL_MACHINE.states.get(task.status, task.status)
         messages.success(request, f"操作成功，任务当前状态：{label}")
@@ -637,7 +624,7 @@ def task_feedback(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         submit_feedback(task, request.user, **form.cleaned_data)
     except (DisposalError, PermissionDenied) as exc:
-        _service_error(request, exc)
+        service_error(request, exc)
         return _task_page(request, task, form)
     messages.success(request, "书面处置报告已提交")
     return redirect("web:task_detail", pk=task.pk)
@@ -772,7 +759,7 @@ def station_set_status(request: HttpRequest, pk: int) -> HttpResponse:
             station, request.POST.get("status", ""), request.user, request.POST.get("reason", "")
         )
     except (PermissionDenied, ValueError) as exc:
-        _service_error(request, exc)
+        service_error(request, exc)
     else:
         station.refresh_from_db()
         messages.success(request, f"{station.name} 已改为“{station.get_status_display()}”")
@@ -795,7 +782,7 @@ def station_token(request: HttpRequest, pk: int) -> HttpResponse:
                 f"{station.name} 的新令牌（仅显示这一次，请妥善转交，原令牌已作废）：{token}",
             )
     except PermissionDenied as exc:
-        _service_error(request, exc)
+        service_error(request, exc)
     return redirect("web:station_detail", pk=pk)
 
 
@@ -857,7 +844,7 @@ def quarantine_replay(request: HttpRequest, pk: int) -> HttpResponse:
             item, form.cleaned_data["record"], request.user, form.cleaned_data["note"]
         )
     except (quarantine_services.QuarantineError, PermissionDenied) as exc:
-        _service_error(request, exc)
+        service_error(request, exc)
         return redirect("web:quarantine_detail", pk=pk)
     if not outcome.accepted:  # the new reason is shown beside the editor
         return _quarantine_page(request, item, replay_form=form, rejected=outcome)
@@ -876,7 +863,7 @@ def quarantine_dismiss(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         quarantine_services.dismiss(item, request.user, form.cleaned_data["note"])
     except (quarantine_services.QuarantineError, PermissionDenied) as exc:
-        _service_error(request, exc)
+        service_error(request, exc)
     else:
         messages.success(request, f"隔离记录 #{item.pk} 已标记为不予处理")
     return redirect("web:quarantine_detail", pk=pk)
