@@ -595,12 +595,6 @@ def _read_table(path: Path, *columns: str) -> tuple[list[str], list[dict[str, st
     return header, rows
 
 
-def _undecodable(text: str) -> bool:
-    from pqrisk.sources.readers import has_bad_bytes
-
-    return has_bad_bytes(text)
-
-
 @main.group(
     "classify", help="文本分类：训练模型（风险类别、是否相关），对 CSV 文件逐行预测（不需要数据库）"
 )
@@ -672,6 +666,7 @@ def classify_train(
         select_config,
         sha256_file,
     )
+    from pqrisk.sources.readers import has_bad_bytes
 
     names: dict[str, str] = {}
     for item in label_names:
@@ -684,7 +679,7 @@ def classify_train(
     undecodable = 0
     for row in rows:
         text, label = row[text_col], row[label_col].strip()
-        if _undecodable(text) or _undecodable(label):
+        if has_bad_bytes(text) or has_bad_bytes(label):
             undecodable += 1
             continue
         texts.append(text)
@@ -750,6 +745,7 @@ def classify_predict(model_path: Path, data_path: Path, text_col: str, output_pa
     import csv
 
     from pqrisk.core.screening.classify import ClassifierError, TextClassifier
+    from pqrisk.sources.readers import has_bad_bytes
 
     if not model_path.is_file():
         raise _BadInput(f"模型文件不存在：{model_path}")
@@ -761,7 +757,7 @@ def classify_predict(model_path: Path, data_path: Path, text_col: str, output_pa
     with_names = bool(model.metadata.label_names)
     added = ["pred", *(["pred_name"] if with_names else []), "score", "error"]
     fields = [*(h for h in header if h not in added), *added]
-    bad = {i for i, row in enumerate(rows) if _undecodable(row[text_col])}
+    bad = {i for i, row in enumerate(rows) if has_bad_bytes(row[text_col])}
     for i in bad:
         rows[i][text_col] = ""
     predictions = model.predict([row[text_col] for row in rows])
