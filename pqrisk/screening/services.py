@@ -262,6 +262,7 @@ class Screened:
     when: datetime
     duplicate_of_raw: int | None = None
     event_ref: str | None = None  # the event's id in the clusterer
+    event_item: EventItem | None = None  # what clustering reads of it (built once)
 
 
 def _enterprise(
@@ -559,6 +560,12 @@ class EventStore:
                 )
 
     def _item(self, s: Screened) -> EventItem:
+        if s.event_item is None:
+            s.event_item = self._build_item(s)
+        return s.event_item
+
+    @staticmethod
+    def _build_item(s: Screened) -> EventItem:
         info = s.info
         tags = info.tags
         model = str(s.item.payload.get("model") or "")
