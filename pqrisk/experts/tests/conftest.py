@@ -20,10 +20,9 @@ from pqrisk.core.uscc import complete_uscc
 from pqrisk.enterprises.models import Enterprise
 from pqrisk.experts.models import Expert
 from pqrisk.experts.services import register_expert
-from pqrisk.intake.services import ingest_objects
 from pqrisk.reference.models import District, HazardType, ProductCategory
 from pqrisk.screening.models import RiskInfo
-from pqrisk.screening.services import screen_pending
+from pqrisk.screening.tests import records
 
 PUDONG = "310115"
 FIRE = "浦东新区居民投诉：晶澜牌取暖器使用中外壳过热起火，烧毁窗帘，请求调查处理。"
@@ -35,21 +34,15 @@ _seq = iter(range(1, 10_000))
 
 
 def screened(*texts: str) -> list[RiskInfo]:
-    """Risk information from complaints, screened as the pipeline does."""
+    """Risk information from complaints, screened as the pipeline does (newest first)."""
     first = next(_seq)
-    records: list[dict[str, Any]] = [
-        {
-            "source": "complaint",
-            "external_id": f"X-{first}-{n}",
-            "occurred_at": f"2026-03-0{n + 1}",
-            "title": "",
-            "text": text,
-        }
-        for n, text in enumerate(texts)
-    ]
-    ingest_objects(records, source_label="测试")
-    screen_pending()
-    return list(RiskInfo.objects.order_by("-id")[: len(texts)])
+    infos = records.screened(
+        *(
+            records.complaint(f"X-{first}-{n}", text, occurred_at=f"2026-03-0{n + 1}")
+            for n, text in enumerate(texts)
+        )
+    )
+    return infos[::-1]
 
 
 def new_case(user: User, text: str = FIRE, enterprise: Enterprise | None = None) -> AssessmentCase:
