@@ -22,6 +22,7 @@ from pqrisk.core.workflow import DISPOSAL_MACHINE, TransitionNotAllowed
 from pqrisk.reference.models import District
 from pqrisk.warnings.models import Warning
 from pqrisk.warnings.policy import warning_policy
+from pqrisk.warnings.targeting import disposal_districts
 
 from .choices import OPEN_STATES
 from .models import DisposalTask, Feedback
@@ -36,13 +37,8 @@ class DisposalError(Exception):
 
 
 def districts_for(warning: Warning) -> list[District]:
-    """Districts that must act: the warning's own, those its evidence comes from, or all."""
-    if warning.district_id is not None:
-        return [warning.district]  # type: ignore[list-item]
-    if warning.scope == "city":
-        return list(District.objects.all())
-    ids = set(warning.risk_infos.exclude(district=None).values_list("district_id", flat=True))
-    return list(District.objects.filter(id__in=ids)) or list(District.objects.all())
+    """Districts that must act (``pqrisk.warnings.targeting.disposal_districts``)."""
+    return disposal_districts(warning)
 
 
 def routes_for(warning: Warning) -> list[str]:

@@ -91,6 +91,28 @@ class Warning(models.Model):
     version = models.PositiveIntegerField("文本版本", default=1)
     # 文号 of each mode's document, fixed when the warning is approved (mode → 文号).
     document_numbers = models.JSONField("文号", default=dict, blank=True)
+    # What a consumer advisory (风险提示) tells people: how to recognise the product and what
+    # to do. Pre-filled from the evidence (brands, models, batches the items name).
+    advice = models.TextField("消费者应对建议", blank=True)
+    brands = models.CharField("涉及品牌", max_length=300, blank=True)
+    product_models = models.CharField("涉及型号规格", max_length=500, blank=True)
+    batches = models.CharField("涉及批次/生产日期", max_length=500, blank=True)
+    # Targeting (预警对象): the districts that receive the internal notice and must dispose
+    # (empty: derived from the scope and the evidence), and the industries (product
+    # categories) whose operators the industry warning is for.
+    target_districts = models.ManyToManyField(
+        "reference.District",
+        blank=True,
+        related_name="targeted_warnings",
+        verbose_name="主送及处置区局",
+    )
+    target_categories = models.ManyToManyField(
+        "reference.ProductCategory",
+        blank=True,
+        related_name="targeted_warnings",
+        verbose_name="涉及行业（产品类别）",
+    )
+    urgency = models.CharField("紧急程度", max_length=10, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -102,6 +124,38 @@ class Warning(models.Model):
     @property
     def level_enum(self) -> WarningLevel:
         return WarningLevel(self.level)
+
+
+def photo_path(instance: WarningPhoto, filename: str) -> str:
+    """Photos are stored under a random name: the original file name may be internal."""
+    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "jpg"
+    return f"warnings/photos/{secrets.token_hex(12)}.{suffix[:5]}"
+
+
+class WarningPhoto(models.Model):
+    """A photo identifying the product (产品图片) shown with a consumer advisory."""
+
+    warning = models.ForeignKey(
+        Warning, on_delete=models.CASCADE, related_name="photos", verbose_name="风险预警"
+    )
+    image = models.ImageField("图片", upload_to=photo_path, max_length=200)
+    caption = models.CharField("图片说明", max_length=200, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="上传人",
+    )
+    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
+
+    class Meta:
+        ordering = ["warning", "id"]
+        verbose_name = verbose_name_plural = "预警产品图片"
+
+    def __str__(self) -> str:
+        return self.caption or self.image.name
 
 
 class WarningVersion(models.Model):

@@ -28,13 +28,13 @@ from pqrisk.core.warning.rules import (
     publication_deadline,
 )
 from pqrisk.core.workflow import WARNING_MACHINE, TransitionNotAllowed
-from pqrisk.reference.models import District
 from pqrisk.screening.choices import RiskInfoStatus
 from pqrisk.screening.models import RiskInfo
 
 from .choices import OPEN_STATES
 from .models import ReminderKind, Warning, WarningRecipient, WarningReminder, WarningVersion
 from .policy import warning_policy
+from .targeting import notice_districts
 
 log = logging.getLogger(__name__)
 
@@ -449,18 +449,6 @@ def deliver_reminder(reminder: WarningReminder) -> list[str]:
 
 
 # ---------------------------------------------------------------- internal notices
-
-
-def notice_districts(warning: Warning) -> list[District]:
-    """The district bureaus an internal notice (风险通报) goes to: every district for a
-    city-wide warning; otherwise the warning's district, those of its risk information and
-    those with a disposal task for it."""
-    if warning.scope == Scope.CITY.value:
-        return list(District.objects.order_by("code"))
-    ids = {warning.district_id} if warning.district_id else set()
-    ids |= set(warning.risk_infos.exclude(district=None).values_list("district_id", flat=True))
-    ids |= set(warning.tasks.values_list("district_id", flat=True))
-    return list(District.objects.filter(pk__in=ids).order_by("code"))
 
 
 def address_notice(warning: Warning, now: datetime | None = None) -> int:
