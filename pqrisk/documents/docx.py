@@ -89,6 +89,35 @@ def add_red_rule(doc: Any) -> Any:
     return p
 
 
+PICTURE_WIDTH_CM = 12.0
+# Formats python-docx embeds as they are; others (WebP) are converted to PNG first.
+DOCX_IMAGE_FORMATS = frozenset({"JPEG", "PNG", "GIF", "BMP", "TIFF"})
+
+
+def add_picture(doc: Any, path: str, caption: str = "") -> None:
+    """A centred picture, 12 cm wide at most, with its caption below (when given)."""
+    from docx.shared import Cm
+    from PIL import Image
+
+    with Image.open(path) as image:
+        if image.format in DOCX_IMAGE_FORMATS:
+            source: Any = path
+        else:
+            source = io.BytesIO()
+            image.save(source, format="PNG")
+            source.seek(0)
+        wide = image.width >= image.height
+    p = doc.add_paragraph()
+    p.alignment = CENTER
+    run = p.add_run()
+    if wide:
+        run.add_picture(source, width=Cm(PICTURE_WIDTH_CM))
+    else:
+        run.add_picture(source, height=Cm(PICTURE_WIDTH_CM * 0.75))
+    if caption:
+        add_text(doc, caption, size=12.0, align=CENTER)
+
+
 def to_bytes(doc: Any) -> bytes:
     out = io.BytesIO()
     doc.save(out)

@@ -21,5 +21,8 @@ class WarningsConfig(AppConfig):
                 "deliver_failed": "风险警示送达失败",
                 "read_receipt": "阅读回执",
                 "resend": "重新发送风险警示",
+                "add_photo": "上传产品图片",
+                "remove_photo": "删除产品图片",
+                "target": "指定预警对象",
             },
         )

@@ -79,15 +79,23 @@ def can_add_recipients(warning: Warning, user: Any) -> bool:
 
 
 def suggest_recipients(warning: Warning) -> list[Enterprise]:
-    """The enterprises of the warning's risk information, not yet named: the page offers
-    them (their email is not known; the bureau adds it)."""
-    named = warning.recipients.filter(mode=MODE.value).values("name")
-    return list(
+    """The enterprises of the warning's risk information, then those of its named
+    industries (``targeting.industry_enterprises``), not yet named: the page offers them
+    (their email is not known; the bureau adds it)."""
+    from .targeting import industry_enterprises
+
+    named = set(warning.recipients.filter(mode=MODE.value).values_list("name", flat=True))
+    concerned = list(
         Enterprise.objects.filter(risk_infos__warnings=warning)
         .exclude(name__in=named)
         .distinct()
         .order_by("name")
     )
+    seen = {e.pk for e in concerned}
+    industry = [
+        e for e in industry_enterprises(warning) if e.pk not in seen and e.name not in named
+    ]
+    return concerned + industry
 
 
 @transaction.atomic

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -65,6 +66,8 @@ class DocumentContent:
     body: tuple[str, ...]
     signature: str
     date: str
+    # Product photos (file paths and captions) shown after the body of a consumer advisory.
+    photos: tuple[tuple[str, str], ...] = ()
 
     def is_heading(self, paragraph: str) -> bool:
         return bool(HEADING.match(paragraph))
@@ -169,9 +172,26 @@ def _unique(values: list[Any], limit: int = MAX_IDENTIFIERS) -> list[str]:
     return list(dict.fromkeys(str(v).strip() for v in values if v and str(v).strip()))[:limit]
 
 
+SEPARATORS = re.compile(r"[、,，;；\n]+")
+
+
+def _listed(text: str) -> list[str]:
+    return _unique(SEPARATORS.split(text), limit=50)
+
+
 def identification(warning: Warning) -> dict[str, list[str]]:
-    """What identifies the products concerned, as far as the evidence says: product names,
-    brands, models, batches and enterprises (each list empty when unknown)."""
+    """What identifies the products concerned: the brands, models and batches the bureau
+    wrote on the warning, else as far as the evidence says; product names and enterprises
+    from the evidence (each list empty when unknown)."""
+    derived = _derived_identification(warning)
+    for key, field in (("brands", "brands"), ("models", "product_models"), ("batches", "batches")):
+        written = _listed(getattr(warning, field) or "")
+        if written:
+            derived[key] = written
+    return derived
+
+
+def _derived_identification(warning: Warning) -> dict[str, list[str]]:
     infos = list(warning.risk_infos.select_related("product", "enterprise", "raw_item"))
     tags = [i.tags if isinstance(i.tags, dict) else {} for i in infos]
     return {
@@ -265,6 +285,10 @@ def document_context(warning: Warning, mode: WarningMode, number: str) -> dict[s
         "reasons": [str(r) for r in warning.reasons or []],
         "identification": ident,
         "identification_text": identification_text(ident),
+        "advice_lines": [
+            line.strip() for line in (warning.advice or "").splitlines() if line.strip()
+        ],
+        "photo_count": warning.photos.count(),
     }
 
 
@@ -317,7 +341,21 @@ def warning_document(
         body=body,
         signature=header.get("signature") or context["issuer"],
         date=context["date"],
+        photos=_photos(warning) if mode == WarningMode.CONSUMER_ADVISORY else (),
     )
+
+
+def _photos(warning: Warning) -> tuple[tuple[str, str], ...]:
+    """The warning's product photos whose files exist, as (path, caption)."""
+    found = []
+    for photo in warning.photos.all():
+        try:
+            path = photo.image.path
+        except (ValueError, NotImplementedError):
+            continue
+        if Path(path).is_file():
+            found.append((path, photo.caption))
+    return tuple(found)
 
 
 def render_docx(content: DocumentContent) -> bytes:
@@ -338,6 +376,8 @@ def render_docx(content: DocumentContent) -> bytes:
         wd.add_text(
             doc, text, font=wd.HEADING_FONT if kind == "heading" else wd.BODY_FONT, indent=True
         )
+    for path, caption in content.photos:
+        wd.add_picture(doc, path, caption)
     wd.add_text(doc, "")
     wd.add_text(doc, content.signature, align=wd.RIGHT)
     wd.add_text(doc, content.date, align=wd.RIGHT)
@@ -346,4 +386,5 @@ def render_docx(content: DocumentContent) -> bytes:
 
 def render_pdf(content: DocumentContent) -> bytes:
     """The document as PDF (A4, CJK fonts) from the editable HTML template."""
-    return html_to_pdf(render_to_string(HTML_TEMPLATE, {"doc": content}))
+    photos = [(Path(path).as_uri(), caption) for path, caption in content.photos]
+    return html_to_pdf(render_to_string(HTML_TEMPLATE, {"doc": content, "photos": photos}))

@@ -17,11 +17,12 @@ from django.db import transaction
 from pqrisk.assessment.models import Assessment, AssessmentCase
 from pqrisk.audit.services import record as audit
 from pqrisk.core.levels import Attention, RiskLevel, Scope, WarningLevel, WarningMode
-from pqrisk.core.warning.rules import propose_warning, urgency_of
+from pqrisk.core.warning.rules import propose_warning
 from pqrisk.intake.choices import SourceKind
 from pqrisk.screening.choices import RiskInfoStatus
 from pqrisk.screening.models import RiskInfo
 
+from .identification import evidence_urgency, prefill
 from .models import Warning
 from .policy import warning_policy
 from .services import WarningError, advisory_text, scope_of
@@ -118,8 +119,7 @@ def create_draft(
         )
     scope, district_id = scope_of(infos) if infos else (Scope.CITY, None)
     attention = _attention(infos)
-    injured = any((i.severity_hint or 0) >= 2 for i in infos)
-    urgency = urgency_of(injury_occurred=injured, signals_rising=False)
+    urgency = evidence_urgency(infos)
     proposal = propose_warning(risk, scope, attention, warning_policy(), urgency=urgency)
     chosen = colour or proposal.level
     chosen_modes = list(modes) or list(warning_policy().modes_for[chosen])
@@ -131,7 +131,7 @@ def create_draft(
     lines.extend(evidence_pack(case, infos))
     if chosen.issuer == "city":
         lines.append(f"{chosen.label}由市局发布")
-    warning = Warning.objects.create(
+    warning = Warning(
         title=warning_title(case, scope),
         body=advisory_text(basis.risk_info, scope, len(infos) or 1),
         level=chosen.value,
@@ -146,7 +146,10 @@ def create_draft(
         hazard_id=case.hazard_id or basis.risk_info.hazard_id,
         assessment=basis,
         created_by=user if getattr(user, "is_authenticated", False) else None,
+        urgency=urgency.value,
     )
+    prefill(warning, infos)
+    warning.save()
     warning.risk_infos.add(*infos)
     audit(
         "propose",
@@ -190,12 +193,28 @@ def draft_from_case(case: AssessmentCase, user: Any) -> Warning:
 EDITABLE_STATES = ("draft", "rejected")
 
 
+# The consumer-facing fields a draft may change besides title, text and modes.
+IDENTIFICATION_FIELDS = (
+    ("advice", "消费者应对建议", 5000),
+    ("brands", "涉及品牌", 300),
+    ("product_models", "涉及型号规格", 500),
+    ("batches", "涉及批次/生产日期", 500),
+)
+
+
 @transaction.atomic
 def edit_draft(
-    warning: Warning, user: Any, *, title: str, body: str, modes: Iterable[str]
+    warning: Warning,
+    user: Any,
+    *,
+    title: str,
+    body: str,
+    modes: Iterable[str],
+    identification: dict[str, str] | None = None,
 ) -> Warning:
-    """Change a draft's (or a rejected warning's) title, text and modes before it goes to
-    review; audited with what changed. Published warnings change by update (new version)."""
+    """Change a draft's (or a rejected warning's) title, text, modes and — when given —
+    its product identification and consumer advice, before it goes to review; audited with
+    what changed. Published warnings change by update (new version)."""
     from pqrisk.accounts.choices import Role
     from pqrisk.accounts.scoping import require_role
 
@@ -210,18 +229,20 @@ def edit_draft(
         raise WarningError("预警方式应为风险通报、风险警示、风险提示中的一种或几种")
     if not title.strip():
         raise WarningError("预警标题不能为空")
-    changed = [
-        label
-        for label, old, new in (
-            ("标题", warning.title, title.strip()[:300]),
-            ("内容", warning.body, body),
-            ("预警方式", list(warning.modes), chosen),
-        )
-        if old != new
-    ]
+    new_values: dict[str, Any] = {"title": title.strip()[:300], "body": body, "modes": chosen}
+    labels = {"title": "标题", "body": "内容", "modes": "预警方式"}
+    for field, label, limit in IDENTIFICATION_FIELDS:
+        if identification is not None and field in identification:
+            value = (identification[field] or "").strip()
+            if len(value) > limit:
+                raise WarningError(f"{label}不能超过{limit}字")
+            new_values[field] = value
+            labels[field] = label
+    changed = [f for f, v in new_values.items() if getattr(warning, f) != v]
     if not changed:
         return warning
-    warning.title, warning.body, warning.modes = title.strip()[:300], body, chosen
-    warning.save(update_fields=["title", "body", "modes"])
-    audit("edit", warning, actor=user, message="修改" + "、".join(changed))
+    for field in changed:
+        setattr(warning, field, new_values[field])
+    warning.save(update_fields=changed)
+    audit("edit", warning, actor=user, message="修改" + "、".join(labels[f] for f in changed))
     return warning

@@ -32,6 +32,7 @@ from pqrisk.screening.choices import RiskInfoStatus
 from pqrisk.screening.models import RiskInfo
 
 from .choices import OPEN_STATES
+from .identification import evidence_urgency, prefill
 from .models import ReminderKind, Warning, WarningRecipient, WarningReminder, WarningVersion
 from .policy import warning_policy
 from .targeting import notice_districts
@@ -118,8 +119,11 @@ def create_proposal(group: list[Assessment]) -> Warning:
     basis = max(group, key=lambda a: (RiskLevel(a.level).rank, _occurred(a)))
     attention = max((Attention(a.attention) for a in group), key=lambda x: x.rank)
     scope, district_id = scope_of(infos)
-    proposal = propose_warning(RiskLevel(basis.level), scope, attention, warning_policy())
-    warning = Warning.objects.create(
+    urgency = evidence_urgency(infos)
+    proposal = propose_warning(
+        RiskLevel(basis.level), scope, attention, warning_policy(), urgency=urgency
+    )
+    warning = Warning(
         title=_title(basis.risk_info, scope),
         body=advisory_text(basis.risk_info, scope, len(infos)),
         level=proposal.level.value,
@@ -133,7 +137,10 @@ def create_proposal(group: list[Assessment]) -> Warning:
         product_category_id=basis.risk_info.product_category_id,
         hazard_id=basis.risk_info.hazard_id,
         assessment=basis,
+        urgency=urgency.value,
     )
+    prefill(warning, infos)
+    warning.save()
     warning.risk_infos.add(*infos)
     audit(
         "propose",
@@ -164,16 +171,21 @@ def join_warning(warning: Warning, group: list[Assessment]) -> None:
     if scope.rank > Scope(warning.scope).rank:
         warning.scope = scope.value
         warning.district_id = district_id
+        urgency = evidence_urgency(warning.risk_infos.all())
+        warning.urgency = urgency.value
         proposal = propose_warning(
             RiskLevel(warning.assessment.level),
             scope,
             Attention(warning.attention),
             warning_policy(),
+            urgency=urgency,
         )
         if proposal.level.rank > WarningLevel(warning.level).rank:
             warning.level = warning.proposed_level = proposal.level.value
             warning.reasons = list(proposal.reasons)
-        warning.save(update_fields=["scope", "district", "level", "proposed_level", "reasons"])
+        warning.save(
+            update_fields=["scope", "district", "level", "proposed_level", "reasons", "urgency"]
+        )
         audit("rescope", warning, message=f"新增证据，影响范围扩大为{scope.label}")
 
 

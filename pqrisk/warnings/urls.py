@@ -13,6 +13,10 @@ urlpatterns = [
         views.resend_recipient,
         name="resend_recipient",
     ),
+    path("<int:pk>/targets/", views.targets, name="targets"),
+    path("<int:pk>/photos/", views.add_photo, name="add_photo"),
+    path("<int:pk>/photos/<int:photo_pk>/", views.photo, name="photo"),
+    path("<int:pk>/photos/<int:photo_pk>/remove/", views.remove_photo, name="remove_photo"),
     path("receipt/<slug:token>/", views.receipt, name="receipt"),
     path("receipt/<slug:token>/document.docx", views.receipt_document, name="receipt_document"),
 ]

@@ -24,6 +24,14 @@ def published_advisories(limit: int = 100) -> list[Warning]:
     return [w for w in published if mode in (w.modes or [])][:limit]
 
 
+def published_advisory(pk: int) -> Warning | None:
+    """Warning ``pk`` if it is a published consumer advisory, else None."""
+    warning = Warning.objects.filter(pk=pk, status="published").first()
+    if warning is None or WarningMode.CONSUMER_ADVISORY.value not in (warning.modes or []):
+        return None
+    return warning
+
+
 class AdvisoryFeed(Feed):
     title = "消费风险提示 · 上海市市场监督管理局"
     description = "工业产品质量安全风险评估预警平台发布的消费风险提示"
@@ -39,10 +47,13 @@ class AdvisoryFeed(Feed):
         return f"【{WarningLevel(item.level).label}】{item.title}"
 
     def item_description(self, item: Warning) -> str:
-        return item.body or item.title
+        parts = [item.body or item.title]
+        if item.advice:
+            parts.append(f"消费者应对建议：{item.advice}")
+        return "\n".join(parts)
 
     def item_link(self, item: Warning) -> str:
-        return f"{reverse('web:public_advisories')}#advisory-{item.pk}"
+        return reverse("web:public_advisory", args=[item.pk])
 
     def item_guid(self, item: Warning) -> str:
         return f"pqrisk-advisory-{item.pk}-v{item.version}"

@@ -459,3 +459,13 @@ class WarningEditForm(PlainForm):
         choices=[(m.value, m.label) for m in WarningMode],
         widget=forms.CheckboxSelectMultiple,
     )
+    advice = forms.CharField(
+        label="消费者应对建议",
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="风险提示中“消费者怎么做”，用通俗的语言",
+    )
+    brands = forms.CharField(label="涉及品牌", required=False, max_length=300)
+    product_models = forms.CharField(label="涉及型号规格", required=False, max_length=500)
+    batches = forms.CharField(label="涉及批次/生产日期", required=False, max_length=500)

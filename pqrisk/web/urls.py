@@ -1,6 +1,9 @@
 from django.urls import path
 
+from pqrisk.warnings import views as warning_views
+
 from . import cases, feeds, views
+
 
 app_name = "web"
 
@@ -46,6 +49,12 @@ urlpatterns = [
     path("quarantine/<int:pk>/dismiss/", views.quarantine_dismiss, name="quarantine_dismiss"),
     path("audit/", views.audit_list, name="audit_list"),
     path("public/advisories/", views.public_advisories, name="public_advisories"),
+    path("public/advisories/<int:pk>/", warning_views.public_advisory, name="public_advisory"),
+    path(
+        "public/advisories/<int:pk>/photos/<int:photo_pk>/",
+        warning_views.public_photo,
+        name="public_photo",
+    ),
     path("public/advisories/rss.xml", feeds.AdvisoryFeed(), name="advisories_rss"),
     path("public/advisories/atom.xml", feeds.AdvisoryAtomFeed(), name="advisories_atom"),
 ]

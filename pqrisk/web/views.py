@@ -47,7 +47,8 @@ from pqrisk.stations.choices import STATUS_TRANSITIONS as STATION_TRANSITIONS
 from pqrisk.stations.choices import StationStatus
 from pqrisk.stations.models import MonitoringStation
 from pqrisk.warnings.api import visible_warnings
-from pqrisk.warnings.drafts import EDITABLE_STATES, edit_draft
+from pqrisk.warnings.drafts import EDITABLE_STATES, IDENTIFICATION_FIELDS, edit_draft
+from pqrisk.warnings.identification import can_manage_photos
 from pqrisk.warnings.models import Warning
 from pqrisk.warnings.services import (
     WarningError,
@@ -56,6 +57,7 @@ from pqrisk.warnings.services import (
     approve_warning,
     overdue_warnings,
 )
+from pqrisk.warnings.targeting import disposal_districts
 
 from . import forms
 from .context import can_use_pages, is_city_user
@@ -437,6 +439,8 @@ def warning_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 @page()
 def warning_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    from pqrisk.warnings import views as warning_views  # it imports this module
+
     warning = get_object_or_404(
         visible_warnings(request.user).select_related(
             "product_category", "hazard", "assessment", "created_by", "approved_by"
@@ -470,7 +474,15 @@ def warning_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "trail": history(warning),
             "versions": warning.versions.select_related("superseded_by"),
             "edit_form": forms.WarningEditForm(
-                initial={"title": warning.title, "body": warning.body, "modes": warning.modes}
+                initial={
+                    "title": warning.title,
+                    "body": warning.body,
+                    "modes": warning.modes,
+                    "advice": warning.advice,
+                    "brands": warning.brands,
+                    "product_models": warning.product_models,
+                    "batches": warning.batches,
+                }
             )
             if warning.status in EDITABLE_STATES
             else None,
@@ -480,6 +492,14 @@ def warning_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 acknowledged_at__isnull=True,
             ).first(),
             "reminders": warning.reminders.all(),
+            "photos": warning.photos.all(),
+            "photo_form": warning_views.PhotoForm(prefix="photo")
+            if can_manage_photos(warning, request.user)
+            else None,
+            "targets_form": warning_views.targets_form(warning, request.user),
+            "target_districts": warning.target_districts.order_by("code"),
+            "target_categories": warning.target_categories.order_by("code"),
+            "disposal_districts": disposal_districts(warning),
         },
     )
 
@@ -520,7 +540,12 @@ def warning_edit(request: HttpRequest, pk: int) -> HttpResponse:
     data = form.cleaned_data
     try:
         edit_draft(
-            warning, request.user, title=data["title"], body=data["body"], modes=data["modes"]
+            warning,
+            request.user,
+            title=data["title"],
+            body=data["body"],
+            modes=data["modes"],
+            identification={f: data[f] for f, _, _ in IDENTIFICATION_FIELDS},
         )
     except (WarningError, PermissionDenied) as exc:
         service_error(request, exc)

@@ -12,7 +12,14 @@ from django import template
 from django.utils.html import format_html
 
 from pqrisk.audit import labels
-from pqrisk.core.levels import DisposalRoute, RiskLevel, Scope, WarningLevel, WarningMode
+from pqrisk.core.levels import (
+    DisposalRoute,
+    RiskLevel,
+    Scope,
+    Urgency,
+    WarningLevel,
+    WarningMode,
+)
 from pqrisk.intake.choices import QUARANTINE_ACTION_LABELS, QUARANTINE_STATE_LABELS, SourceKind
 from pqrisk.web.evidence import severity_text
 
@@ -93,6 +100,11 @@ def _label(enum: type[Enum], value: Any) -> str:
 @register.filter
 def mode_label(value: Any) -> str:
     return _label(WarningMode, value)
+
+
+@register.filter
+def urgency_label(value: Any) -> str:
+    return _label(Urgency, value)
 
 
 @register.filter

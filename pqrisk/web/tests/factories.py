@@ -54,18 +54,20 @@ def risk_info(
     **fields: Any,
 ) -> RiskInfo:
     raw = raw_item(title)
+    fields.setdefault("occurred_at", timezone.now() - timedelta(days=3))
+    fields.setdefault(
+        "tags", {"products": [], "hazards": [], "districts": [], "terms": ["电热水壶"]}
+    )
     return RiskInfo.objects.create(
         raw_item=raw,
         source_kind=raw.source_kind,
         status=status,
         title=title,
         text=raw.payload["text"],
-        occurred_at=timezone.now() - timedelta(days=3),
         content_hash=raw.payload_hash,
         district=district(district_code) if district_code else None,
         product_category=ProductCategory.objects.order_by("-level", "code").first(),
         hazard=HazardType.objects.order_by("code").first(),
-        tags={"products": [], "hazards": [], "districts": [], "terms": ["电热水壶"]},
         signals=["监督抽查不合格：电气强度"],
         **fields,
     )
