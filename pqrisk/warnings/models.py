@@ -170,6 +170,8 @@ class WarningVersion(models.Model):
     level = models.CharField("预警等级", max_length=10, choices=WARNING_LEVEL_CHOICES)
     modes = models.JSONField("预警方式", default=list)
     reasons = models.JSONField("定级理由", default=list)
+    # The consumer-facing fields as they were (advice, brands, product_models, batches).
+    identification = models.JSONField("产品识别与消费者建议", default=dict, blank=True)
     superseded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

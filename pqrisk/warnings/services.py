@@ -331,10 +331,14 @@ def update_warning(
     title: str | None = None,
     body: str | None = None,
     modes: list[str] | None = None,
+    identification: dict[str, str] | None = None,
     note: str = "",
 ) -> Warning:
-    """Update a published warning (更新): its current text is kept as a version, the new text
-    becomes the next version; audited with both version numbers."""
+    """Update a published warning (更新): its current text (with its product identification
+    and consumer advice) is kept as a version, the new text becomes the next version; audited
+    with both version numbers and what changed."""
+    from .drafts import IDENTIFICATION_FIELDS
+
     if not note.strip():
         raise WarningError("更新预警须说明更新内容或原因")
     warning = Warning.objects.select_for_update().get(pk=warning.pk)
@@ -347,20 +351,33 @@ def update_warning(
         level=warning.level,
         modes=list(warning.modes),
         reasons=list(warning.reasons),
+        identification={f: getattr(warning, f) for f, _, _ in IDENTIFICATION_FIELDS},
         superseded_by=user if getattr(user, "is_authenticated", False) else None,
         note=note.strip(),
     )
+    changed = []
     if title is not None:
         if not title.strip():
             raise WarningError("预警标题不能为空")
+        changed += ["标题"] if warning.title != title.strip()[:300] else []
         warning.title = title.strip()[:300]
     if body is not None:
+        changed += ["内容"] if warning.body != body else []
         warning.body = body
     if modes is not None:
         unknown = [m for m in modes if m not in WarningMode._value2member_map_]
         if unknown or not modes:
             raise WarningError("预警方式应为风险通报、风险警示、风险提示中的一种或几种")
+        changed += ["预警方式"] if list(warning.modes) != list(modes) else []
         warning.modes = list(modes)
+    for field, label, limit in IDENTIFICATION_FIELDS:
+        if identification is None or field not in identification:
+            continue
+        value = (identification[field] or "").strip()
+        if len(value) > limit:
+            raise WarningError(f"{label}不能超过{limit}字")
+        changed += [label] if getattr(warning, field) != value else []
+        setattr(warning, field, value)
     warning.version += 1
     warning.save()
     from .documents import assign_document_numbers
@@ -375,8 +392,13 @@ def update_warning(
         actor=user,
         from_state=old,
         to_state=warning.status,
-        message=f"更新为第{warning.version}版：{note.strip()}",
-        detail={"version": warning.version, "previous_version": warning.version - 1},
+        message=f"更新为第{warning.version}版：{note.strip()}"
+        + (f"（修改{'、'.join(changed)}）" if changed else ""),
+        detail={
+            "version": warning.version,
+            "previous_version": warning.version - 1,
+            "changed": changed,
+        },
     )
     return warning
 

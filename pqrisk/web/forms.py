@@ -469,3 +469,14 @@ class WarningEditForm(PlainForm):
     brands = forms.CharField(label="涉及品牌", required=False, max_length=300)
     product_models = forms.CharField(label="涉及型号规格", required=False, max_length=500)
     batches = forms.CharField(label="涉及批次/生产日期", required=False, max_length=500)
+
+
+class WarningUpdateForm(WarningEditForm):
+    """更新 a published warning: its new text and identification, and why (kept as a version)."""
+
+    note = forms.CharField(
+        label="更新说明",
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="说明更新的内容或原因；原文本作为历史版本保留",
+    )

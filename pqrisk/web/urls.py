@@ -4,7 +4,6 @@ from pqrisk.warnings import views as warning_views
 
 from . import cases, feeds, views
 
-
 app_name = "web"
 
 urlpatterns = [
@@ -30,6 +29,7 @@ urlpatterns = [
     path("warnings/<int:pk>/", views.warning_detail, name="warning_detail"),
     path("warnings/<int:pk>/acknowledge/", views.warning_acknowledge, name="warning_acknowledge"),
     path("warnings/<int:pk>/edit/", views.warning_edit, name="warning_edit"),
+    path("warnings/<int:pk>/update/", views.warning_update, name="warning_update"),
     path("warnings/<int:pk>/<slug:action>/", views.warning_action, name="warning_action"),
     path("tasks/", views.task_list, name="task_list"),
     path("tasks/<int:pk>/", views.task_detail, name="task_detail"),

@@ -56,6 +56,7 @@ from pqrisk.warnings.services import (
     act_on_warning,
     approve_warning,
     overdue_warnings,
+    update_warning,
 )
 from pqrisk.warnings.targeting import disposal_districts
 
@@ -453,8 +454,20 @@ def warning_detail(request: HttpRequest, pk: int) -> HttpResponse:
     transitions = [
         {"action": t.action, "label": t.label, "form": forms.NoteForm(prefix=t.action)}
         for t in WARNING_MACHINE.available(warning.status, user.role_codes)
-        if t.action != "approve"
+        if t.action not in ("approve", "update")
     ]
+    can_update = any(
+        t.action == "update" for t in WARNING_MACHINE.available(warning.status, user.role_codes)
+    )
+    current = {
+        "title": warning.title,
+        "body": warning.body,
+        "modes": warning.modes,
+        "advice": warning.advice,
+        "brands": warning.brands,
+        "product_models": warning.product_models,
+        "batches": warning.batches,
+    }
     can_approve = any(
         t.action == "approve" for t in WARNING_MACHINE.available(warning.status, user.role_codes)
     )
@@ -473,18 +486,11 @@ def warning_detail(request: HttpRequest, pk: int) -> HttpResponse:
             else None,
             "trail": history(warning),
             "versions": warning.versions.select_related("superseded_by"),
-            "edit_form": forms.WarningEditForm(
-                initial={
-                    "title": warning.title,
-                    "body": warning.body,
-                    "modes": warning.modes,
-                    "advice": warning.advice,
-                    "brands": warning.brands,
-                    "product_models": warning.product_models,
-                    "batches": warning.batches,
-                }
-            )
+            "edit_form": forms.WarningEditForm(initial=current)
             if warning.status in EDITABLE_STATES
+            else None,
+            "update_form": forms.WarningUpdateForm(initial=current, prefix="update")
+            if can_update
             else None,
             "recipients": warning.recipients.select_related("district", "acknowledged_by"),
             "my_notice": warning.recipients.filter(
@@ -551,6 +557,32 @@ def warning_edit(request: HttpRequest, pk: int) -> HttpResponse:
         service_error(request, exc)
     else:
         messages.success(request, "已保存修改")
+    return redirect("web:warning_detail", pk=warning.pk)
+
+
+@require_POST
+@page()
+def warning_update(request: HttpRequest, pk: int) -> HttpResponse:
+    """更新 a published warning: new text and identification; the old kept as a version."""
+    warning = get_object_or_404(visible_warnings(request.user), pk=pk)
+    form = forms.WarningUpdateForm(request.POST, prefix="update")
+    if form_refused(request, form):
+        return redirect("web:warning_detail", pk=warning.pk)
+    data = form.cleaned_data
+    try:
+        warning = update_warning(
+            warning,
+            request.user,
+            title=data["title"],
+            body=data["body"],
+            modes=data["modes"],
+            identification={f: data[f] for f, _, _ in IDENTIFICATION_FIELDS},
+            note=data["note"],
+        )
+    except (WarningError, PermissionDenied) as exc:
+        service_error(request, exc)
+    else:
+        messages.success(request, f"预警已更新为第{warning.version}版")
     return redirect("web:warning_detail", pk=warning.pk)
 
 

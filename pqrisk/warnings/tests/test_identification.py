@@ -249,3 +249,42 @@ def test_photo_rows_are_removed_with_their_files(alice: Any) -> None:
     import os
 
     assert not os.path.exists(path)
+
+
+def test_updating_a_published_advisory_keeps_the_old_identification(alice: Any) -> None:
+    warning = f.warning(f.risk_info(PUDONG), status="approved", modes=ADVISORY)
+    warning.batches = "2026-03"
+    warning.save()
+    act_on_warning(warning, "publish", alice)
+    client = login(Client(), alice)
+    detail = client.get(reverse("web:warning_detail", args=[warning.pk])).content.decode()
+    assert reverse("web:warning_update", args=[warning.pk]) in detail
+    response = client.post(
+        reverse("web:warning_update", args=[warning.pk]),
+        {
+            "update-title": warning.title,
+            "update-body": warning.body,
+            "update-modes": warning.modes,
+            "update-batches": "2026-03、2026-04",
+            "update-advice": "",
+            "update-brands": "",
+            "update-product_models": "",
+            "update-note": "新发现4月批次",
+        },
+    )
+    assert response.status_code == 302
+    warning.refresh_from_db()
+    assert warning.version == 2 and warning.batches == "2026-03、2026-04"
+    (old,) = warning.versions.all()
+    assert old.identification["batches"] == "2026-03"
+    event = AuditEvent.objects.filter(action="update", object_id=str(warning.pk)).get()
+    assert "涉及批次/生产日期" in event.message and event.detail["changed"]
+    public = Client().get(reverse("web:public_advisory", args=[warning.pk])).content.decode()
+    assert "2026-04" in public and "第2版" in public
+    # Without a note the update is refused and nothing changes.
+    client.post(
+        reverse("web:warning_update", args=[warning.pk]),
+        {"update-title": "x", "update-modes": warning.modes, "update-note": ""},
+    )
+    warning.refresh_from_db()
+    assert warning.version == 2 and warning.title != "x"

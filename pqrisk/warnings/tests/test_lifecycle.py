@@ -62,7 +62,7 @@ def test_an_update_keeps_the_old_text_as_a_version(alice: Any) -> None:
     (kept,) = warning.versions.all()
     assert (kept.number, kept.title, kept.body) == (1, old_title, old_body)
     event = AuditEvent.objects.filter(object_id=str(warning.pk), action="update").get()
-    assert event.detail == {"version": 2, "previous_version": 1}
+    assert event.detail == {"version": 2, "previous_version": 1, "changed": ["内容"]}
     act_on_warning(warning, "update", alice, note="补充消费者应对措施")
     warning.refresh_from_db()
     assert warning.version == 3 and warning.versions.count() == 2

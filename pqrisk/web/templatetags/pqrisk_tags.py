@@ -108,6 +108,14 @@ def urgency_label(value: Any) -> str:
 
 
 @register.filter
+def identification_label(value: Any) -> str:
+    """The Chinese name of a warning's identification field (advice, brands …)."""
+    from pqrisk.warnings.drafts import IDENTIFICATION_FIELDS
+
+    return {f: label for f, label, _ in IDENTIFICATION_FIELDS}.get(str(value), str(value))
+
+
+@register.filter
 def route_label(value: Any) -> str:
     return _label(DisposalRoute, value)
 
