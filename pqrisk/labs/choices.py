@@ -86,6 +86,7 @@ ACTION_LABELS = {
     "add_items": "补充不合格项目",
     "refer": "移送执法",
     "lab_result": "添加检验结果证据",
+    "quarantine": "检验结果文件存入隔离区",
 }
 
 # A suggestion only, for the enforcement officer to check: the Product Quality Law requires

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
@@ -71,6 +71,10 @@ from .models import (
     TestItem,
     ViolationLead,
 )
+
+if TYPE_CHECKING:
+    from pqrisk.intake.models import QuarantinedItem
+
 from .results_file import (
     MAX_RESULTS_FILE_BYTES,
     ResultRow,
@@ -773,21 +777,70 @@ def import_results(
     """Import a lab's results file (CSV or Excel, docs/labs.md): the whole file is checked
     first and either every row is saved or none (ResultsRejected names each bad row)."""
     _require_manager(user)
-    if upload.size > MAX_RESULTS_FILE_BYTES:
-        limit = MAX_RESULTS_FILE_BYTES // 1024 // 1024
-        raise ResultsRejected([RowError(None, "", f"文件过大（上限 {limit} MB）")])
     data = upload.read()
-    rows = read_results_file(upload.name, data)
-    return record_results(
-        task,
-        rows,
-        user,
-        lab=lab,
-        tested_on=tested_on,
-        source=ResultSource.FILE,
-        report_number=report_number,
-        file=(upload.name.rsplit("/", 1)[-1], data),
+    name = upload.name.rsplit("/", 1)[-1]
+    try:
+        if len(data) > MAX_RESULTS_FILE_BYTES:
+            limit = MAX_RESULTS_FILE_BYTES // 1024 // 1024
+            raise ResultsRejected([RowError(None, "", f"文件过大（上限 {limit} MB）")])
+        rows = read_results_file(upload.name, data)
+        return record_results(
+            task,
+            rows,
+            user,
+            lab=lab,
+            tested_on=tested_on,
+            source=ResultSource.FILE,
+            report_number=report_number,
+            file=(name, data),
+        )
+    except ResultsRejected as exc:
+        keep_rejected_file(task, name, data, exc, user)
+        raise
+
+
+# A refused file's text is kept in the quarantine row up to this size; the file itself is
+# always stored (under MEDIA_ROOT/quarantine/labs/), so that nothing is lost.
+QUARANTINE_TEXT_CHARS = 200_000
+
+
+def keep_rejected_file(
+    task: SamplingTask, name: str, data: bytes, exc: ResultsRejected, user: Any
+) -> QuarantinedItem:
+    """Keep a results file refused whole in quarantine (隔离区) with its reasons: the file is
+    stored, its text (when it is text) shown; audited. Nothing of it was recorded."""
+    from django.core.files.storage import default_storage
+
+    from pqrisk.intake.choices import QuarantineReason
+    from pqrisk.intake.models import QuarantinedItem
+
+    stored = default_storage.save(f"quarantine/labs/{task.code}/{name[-100:]}", ContentFile(data))
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = ""
+    too_large = len(data) > MAX_RESULTS_FILE_BYTES
+    content = (
+        text[:QUARANTINE_TEXT_CHARS]
+        if text and not too_large
+        else f"（二进制或过大的文件，已保存为 {stored}，{len(data)} 字节）"
     )
+    item = QuarantinedItem.objects.create(
+        source_kind="lab_results",
+        location=f"{name}（抽样任务 {task.code}，文件 {stored}）"[:300],
+        content=content,
+        reason=QuarantineReason.TOO_LARGE if too_large else QuarantineReason.MALFORMED,
+        message=str(exc)[:500],
+        parsed={"errors": [str(e) for e in exc.errors[:200]], "file": stored, "task": task.code},
+    )
+    audit(
+        "quarantine",
+        task,
+        actor=user,
+        message=f"检验结果文件“{name}”未导入，已存入隔离区 #{item.pk}：{exc.message_zh}",
+        detail={"quarantine": item.pk, "file": stored},
+    )
+    return item
 
 
 def _confirm_rapid_tests(task: SamplingTask, items: Iterable[TestItem]) -> list[RapidTest]:

@@ -9,11 +9,13 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook
 
 from pqrisk.accounts.models import User
 from pqrisk.audit.models import AuditEvent
+from pqrisk.intake.models import QuarantinedItem
 from pqrisk.labs import services
 from pqrisk.labs.choices import CustodyKind
 from pqrisk.labs.models import CustodyEntry, ResultBatch, TestItem, ViolationLead
@@ -75,6 +77,27 @@ def test_a_file_with_bad_rows_is_refused_whole_with_each_row_named(
     nothing_saved()
     task.refresh_from_db()
     assert task.status == "sent_to_lab"
+    # The refused file is kept in quarantine with its reasons: nothing is lost.
+    (kept,) = QuarantinedItem.objects.filter(source_kind="lab_results")
+    assert "CY2099-9999-01" in kept.content and task.code in kept.location
+    parsed: Any = kept.parsed
+    assert "5行有错误" in kept.message and len(parsed["errors"]) == len(exc.value.errors)
+    assert default_storage.exists(parsed["file"])
+    assert AuditEvent.objects.filter(action="quarantine", object_id=str(task.pk)).exists()
+
+
+def test_an_oversized_file_is_refused_and_kept(dana: User, received: Any) -> None:
+    task, _ = received
+    upload = SimpleUploadedFile(
+        "big.csv", b"x" * (services.MAX_RESULTS_FILE_BYTES + 1), content_type="text/csv"
+    )
+    with pytest.raises(ResultsRejected, match="文件过大"):
+        services.import_results(task, upload, dana, lab=LAB, tested_on=today())
+    (kept,) = QuarantinedItem.objects.filter(source_kind="lab_results")
+    assert kept.reason == "too_large" and "字节" in kept.content
+    parsed: Any = kept.parsed
+    assert default_storage.size(parsed["file"]) == services.MAX_RESULTS_FILE_BYTES + 1
+    nothing_saved()
 
 
 def test_a_file_missing_a_column_says_which(dana: User, received: Any) -> None:
