@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import Group
+from hypothesis import settings as hypothesis_settings
 
 from pqrisk.accounts.choices import Role
 from pqrisk.accounts.models import User
@@ -17,6 +18,11 @@ from pqrisk.reference.models import District
 
 PUDONG = "310115"
 JIADING = "310114"
+
+# No wall-clock limits in tests (the machines are noisy): Hypothesis's per-example deadline
+# is off, so a slow example under load is not reported as a failure.
+hypothesis_settings.register_profile("pqrisk", deadline=None)
+hypothesis_settings.load_profile("pqrisk")
 
 
 def make_user(username: str, role: Role | None, district_code: str | None = None) -> User:

@@ -1020,5 +1020,140 @@ def _serve(host: str, port: int) -> None:
     os.execv(sys.executable, args)
 
 
+# ---------------------------------------------------------------- 长三角 sharing
+
+CLI_ACTOR = "命令行"
+
+
+@main.group("yrd", help="长三角共享包：签名密钥、签发、导入和合作单位（见 docs/exchange.md）")
+def yrd_group() -> None:
+    pass
+
+
+@yrd_group.command("keygen", help="生成本平台的 Ed25519 签名私钥，并显示交给合作单位登记的公钥")
+@click.option("--replace", is_flag=True, help="替换已有私钥（合作单位须重新登记新公钥）")
+def yrd_keygen(replace: bool) -> None:
+    _setup()
+    from pqrisk.exchange.keys import SigningKeyError, generate_key, own_key_id, own_public_key
+
+    try:
+        path = generate_key(replace=replace)
+    except SigningKeyError as exc:
+        raise click.ClickException(exc.message_zh) from exc
+    click.echo(f"已生成签名私钥：{path}（仅本机可读，不得外传、不得提交到代码库）")
+    click.echo(f"公钥（交合作单位登记）：{own_public_key()}")
+    click.echo(f"公钥指纹：{own_key_id()}")
+
+
+@yrd_group.command("public-key", help="显示本平台的签名公钥（交合作单位登记）")
+def yrd_public_key() -> None:
+    _setup()
+    from pqrisk.exchange.keys import SigningKeyError, own_key_id, own_public_key
+    from pqrisk.exchange.services import own_producer
+
+    try:
+        key = own_public_key()
+    except SigningKeyError as exc:
+        raise click.ClickException(exc.message_zh) from exc
+    producer = own_producer()
+    click.echo(f"{producer.name}（{producer.code}）公钥指纹 {own_key_id()}")
+    click.echo(key)
+
+
+@yrd_group.command("export", help="签发一条已发布预警的长三角共享包（预警、风险信息和处置情况）")
+@click.argument("warning_id", type=int)
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="输出文件（.json），默认为“包编号.json”",
+)
+def yrd_export(warning_id: int, out: Path | None) -> None:
+    _setup()
+    from pqrisk.exchange.keys import SigningKeyError
+    from pqrisk.exchange.yrd import ExchangeError, export_package
+    from pqrisk.warnings.models import Warning
+
+    warning = Warning.objects.filter(pk=warning_id).first()
+    if warning is None:
+        raise click.ClickException(f"预警不存在：{warning_id}")
+    try:
+        row = export_package(warning, actor_label=CLI_ACTOR)
+    except (ExchangeError, SigningKeyError) as exc:
+        raise click.ClickException(exc.message_zh) from exc
+    out = out or Path(row.file_name)
+    part = out.with_name(out.name + ".part")
+    part.write_text(row.content, encoding="utf-8")
+    part.replace(out)
+    click.echo(
+        f"已签发长三角共享包 {row.package_id}（第 {row.sequence} 号，风险信息 {row.records} 条）"
+        f"到 {out}；包摘要 {row.package_hash}"
+    )
+
+
+@yrd_group.command("import", help="核验并导入合作单位的长三角共享包；未通过核验的整份保存在隔离区")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--screen", is_flag=True, help="导入后立即筛查新接收的风险信息（默认等待定时筛查）")
+def yrd_import(path: Path, screen: bool) -> None:
+    _setup()
+    from pqrisk.exchange.choices import PackageStatus
+    from pqrisk.exchange.yrd import import_package, imported_items, outcome_zh
+
+    if not path.exists():
+        raise click.ClickException(f"文件不存在：{path}")
+    row = import_package(path, actor_label=CLI_ACTOR)
+    click.echo(outcome_zh(row))
+    if row.status != PackageStatus.ACCEPTED:
+        sys.exit(1)
+    if screen and row.accepted:
+        from pqrisk.screening.choices import RiskInfoStatus
+        from pqrisk.screening.services import screen_raw_items
+
+        counts = screen_raw_items(imported_items(row).values_list("id", flat=True))
+        labels = dict(RiskInfoStatus.choices)
+        shown = "，".join(f"{labels.get(k, k)} {v} 条" for k, v in counts.items() if v)
+        click.echo(f"筛查完成：{shown or '无新信息'}")
+
+
+@yrd_group.command("partner", help="登记或更新长三角合作单位（代码已登记的即更新）")
+@click.argument("code")
+@click.option("--name", required=True, help="单位名称，如 浙江省市场监督管理局")
+@click.option("--province", required=True, help="省市，如 浙江省")
+@click.option("--key", "public_key", required=True, help="对方的 Ed25519 公钥（Base64）")
+@click.option("--contact", default="", help="联系方式")
+@click.option("--inactive", is_flag=True, help="登记为停用")
+def yrd_partner(
+    code: str, name: str, province: str, public_key: str, contact: str, inactive: bool
+) -> None:
+    _setup()
+    from pqrisk.exchange.yrd import ExchangeError, register_partner
+
+    try:
+        partner = register_partner(
+            code=code,
+            name=name,
+            province=province,
+            public_key=public_key,
+            contact=contact,
+            active=not inactive,
+            actor_label=CLI_ACTOR,
+        )
+    except ExchangeError as exc:
+        raise click.ClickException(exc.message_zh) from exc
+    state = "启用" if partner.active else "停用"
+    click.echo(f"已保存合作单位 {partner}（{partner.province}，{state}）")
+    click.echo(f"公钥指纹 {partner.key_id}")
+
+
+@yrd_group.command("partners", help="列出长三角合作单位")
+def yrd_partners() -> None:
+    _setup()
+    from pqrisk.exchange.models import Partner
+
+    for p in Partner.objects.all():
+        state = "启用" if p.active else "停用"
+        click.echo(f"{p.code}\t{p.province}\t{p.name}\t{p.key_id}\t{state}")
+
+
 if __name__ == "__main__":
     main()

@@ -171,8 +171,10 @@ DISPOSAL_MACHINE = StateMachine(
     transitions=(
         Transition("start", "open", "in_progress", "开始处置", _DISPOSERS),
         Transition("complete", "in_progress", "completed", "处置完成", _DISPOSERS),
-        # The written report (书面报告) after completion, METHODS §3.
+        # The written report (书面报告) after completion, METHODS §3; a report filed while
+        # still in progress completes the disposal with it.
         Transition("report", "completed", "reported", "提交处置报告", _DISPOSERS),
+        Transition("report", "in_progress", "reported", "提交处置报告", _DISPOSERS),
         Transition("close", "reported", "closed", "办结", _CITY),
         Transition("reopen", "reported", "in_progress", "重新处置", _CITY),
         # Deadline escalation (督办) keeps the state; the audit trail records it.

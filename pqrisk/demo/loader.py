@@ -13,7 +13,6 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import Group
@@ -120,38 +119,34 @@ def load_demo(
 
 @transaction.atomic
 def walk_demo_loop() -> list[str]:
-    """Demo users act on a few proposals so every stage of the loop has examples."""
+    """Demo users act on the proposals: one red, one yellow and one green loop walked to
+    feedback and closure (or tracking), a few more approved and published, and some
+    disposal tasks started, so every stage of the loop has examples."""
+    from pqrisk.demo.disposal_loop import walk_disposal_loops
     from pqrisk.disposal.models import DisposalTask
-    from pqrisk.disposal.services import act_on_task, submit_feedback
+    from pqrisk.disposal.services import act_on_task
     from pqrisk.warnings.models import Warning
     from pqrisk.warnings.services import act_on_warning, approve_warning
 
     supervisor = User.objects.get(username="supervisor")
+    lines = walk_disposal_loops(supervisor)
     approved = 0
-    for warning in Warning.objects.filter(status="in_review").order_by("created_at")[:6]:
+    for warning in Warning.objects.filter(status="in_review").order_by("created_at")[:3]:
         approve_warning(warning, supervisor, note="演示：市局监管处审批")
         approved += 1
     published = 0
-    for warning in Warning.objects.filter(status="approved").order_by("approved_at")[:3]:
+    for warning in Warning.objects.filter(status="approved").order_by("approved_at")[:2]:
         act_on_warning(warning, "publish", supervisor, note="演示：按时限发布")
         published += 1
-    reported = 0
-    tasks: list[Any] = list(DisposalTask.objects.filter(status="open").order_by("id")[:4])
-    for i, task in enumerate(tasks):
+    started = 0
+    for task in DisposalTask.objects.filter(status="open").order_by("id")[:3]:
         officer = User.objects.filter(district=task.district).first() or supervisor
         act_on_task(task, "start", officer)
-        if i % 2 == 0:
-            act_on_task(task, "complete", officer)
-            submit_feedback(
-                task,
-                officer,
-                measures="对涉事企业开展监督检查，责令暂停销售并抽样送检。",
-                findings="企业已下架问题批次产品并启动整改。",
-                enterprises_checked=3,
-                products_removed=120,
-            )
-            reported += 1
-    return [f"演示流程：批准预警 {approved} 条，发布 {published} 条，处置任务反馈 {reported} 项"]
+        started += 1
+    lines.append(
+        f"演示流程：另批准预警 {approved} 条，发布 {published} 条，开始处置任务 {started} 项"
+    )
+    return lines
 
 
 # Experts of the demo library: (name, organisation, title, linked to the demo "expert" login).

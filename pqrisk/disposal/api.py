@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest
@@ -15,6 +16,16 @@ from .services import DisposalError, act_on_task, submit_feedback
 router = Router()
 
 
+class RouteOut(Schema):
+    route: str
+    unit: str
+    status: str
+    due_at: datetime | None
+    done_at: datetime | None
+    reference: str
+    follow_up_due_at: datetime | None
+
+
 class TaskOut(Schema):
     id: int
     warning_id: int
@@ -23,9 +34,12 @@ class TaskOut(Schema):
     level: str
     status: str
     routes: list[str]
+    route_items: list[RouteOut]
+    participants: list[str]
     due_at: datetime | None
     report_due_at: datetime | None
     escalations: int
+    escalation_level: int
 
 
 class NoteIn(Schema):
@@ -37,6 +51,11 @@ class FeedbackIn(Schema):
     findings: str = ""
     enterprises_checked: int = 0
     products_removed: int = 0
+    products_recalled: int = 0
+    penalties: int = 0
+    penalty_amount: Decimal = Decimal(0)
+    warning_advice: str = "keep"
+    warning_note: str = ""
 
 
 def _out(t: DisposalTask) -> TaskOut:
@@ -48,14 +67,31 @@ def _out(t: DisposalTask) -> TaskOut:
         level=t.level,
         status=t.status,
         routes=t.routes,
+        route_items=[
+            RouteOut(
+                route=r.route,
+                unit=r.unit,
+                status=r.status,
+                due_at=r.due_at,
+                done_at=r.done_at,
+                reference=r.reference,
+                follow_up_due_at=r.follow_up_due_at,
+            )
+            for r in t.route_items.all()
+        ],
+        participants=t.participants,
         due_at=t.due_at,
         report_due_at=t.report_due_at,
         escalations=t.escalations,
+        escalation_level=t.escalation_level,
     )
 
 
 def _tasks(request: HttpRequest) -> Any:
-    return scope_queryset(request.user, DisposalTask.objects.select_related("warning", "district"))
+    return scope_queryset(
+        request.user,
+        DisposalTask.objects.select_related("warning", "district").prefetch_related("route_items"),
+    )
 
 
 @router.get("", response=list[TaskOut])

@@ -1,4 +1,5 @@
-"""Exchange files over the API: a streamed export and an import (file upload or JSON body)."""
+"""Exchange files over the API: a streamed export and an import (file upload or JSON body),
+and the signing and import of 长三角 sharing packages."""
 
 from __future__ import annotations
 
@@ -7,12 +8,16 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from django.http import HttpRequest, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from ninja import Query, Router, Schema, Status
 
 from pqrisk.accounts.scoping import require_role
+from pqrisk.warnings.models import Warning
 
+from . import yrd
 from .format import ExportFilters, InvalidFilters
+from .keys import SigningKeyError
+from .models import ExchangePackage
 from .services import (
     EXCHANGE_ROLES,
     JSON_SUFFIXES,
@@ -140,3 +145,89 @@ def import_file(request: HttpRequest) -> Any:
     if result.rejected is not None:
         return Status(422, {"detail": result.summary_zh, **_out(result).model_dump()})
     return _out(result)
+
+
+# ---------------------------------------------------------------- 长三角 sharing packages
+
+
+class PackageOut(Schema):
+    id: int
+    direction: str
+    status: str
+    package_id: str
+    sequence: int | None
+    package_hash: str
+    issuer_code: str
+    issuer_name: str
+    title: str
+    verified: bool
+    records: int
+    accepted: int
+    duplicates: int
+    quarantined: int
+    refusal: str
+    detail: str
+
+
+def _package_out(row: ExchangePackage) -> PackageOut:
+    return PackageOut(
+        id=row.pk,
+        direction=row.direction,
+        status=row.status,
+        package_id=row.package_id,
+        sequence=row.sequence,
+        package_hash=row.package_hash,
+        issuer_code=row.issuer_code,
+        issuer_name=row.issuer_name,
+        title=row.title,
+        verified=row.verified,
+        records=row.records,
+        accepted=row.accepted,
+        duplicates=row.duplicates,
+        quarantined=row.quarantined,
+        refusal=row.refusal,
+        detail=yrd.outcome_zh(row) if row.direction == "received" else "",
+    )
+
+
+@router.post("/yrd/export/{warning_id}", response={200: dict, 404: dict, 409: dict})
+def yrd_export(request: HttpRequest, warning_id: int) -> Any:
+    """Sign a 长三角 sharing package of a published warning; the answer is the package file
+    (city supervisors and admins)."""
+    require_role(request.user, *yrd.EXPORT_ROLES)
+    warning = Warning.objects.filter(pk=warning_id).first()
+    if warning is None:
+        return Status(404, {"detail": f"预警不存在：{warning_id}"})
+    try:
+        row = yrd.export_package(warning, user=request.user)
+    except (yrd.ExchangeError, SigningKeyError) as exc:
+        return Status(409, {"detail": exc.message_zh})
+    return HttpResponse(row.content, content_type=CONTENT_TYPES["json"])
+
+
+@router.post("/yrd/import", response={200: PackageOut, 400: dict, 413: dict, 422: PackageOut})
+def yrd_import(request: HttpRequest) -> Any:
+    """Import a partner's package, uploaded as ``file`` or sent as the JSON body (city admins).
+    A refused package is answered with 422 and the reason; it is kept in the quarantine."""
+    require_role(request.user, *yrd.IMPORT_ROLES)
+    if int(request.META.get("CONTENT_LENGTH") or 0) > yrd.MAX_PACKAGE_BYTES + MULTIPART_SLACK:
+        return Status(413, {"detail": f"共享包超过 {yrd.MAX_PACKAGE_BYTES // 1024 // 1024} MB"})
+    if request.content_type == "multipart/form-data":
+        upload = request.FILES.get("file")
+        if upload is None:
+            return Status(
+                400, {"detail": "请以 file 字段上传共享包，或以共享包内容作为请求正文提交"}
+            )
+        name = Path(upload.name or "upload.json").name
+        data = b"".join(upload.chunks())
+    else:
+        name, body = "接口提交.json", bytearray()
+        # Read in blocks: a body without Content-Length is still held to the limit (the
+        # service refuses what is beyond it, keeping its beginning in the quarantine).
+        while len(body) <= yrd.MAX_PACKAGE_BYTES and (block := request.read(READ_BLOCK)):
+            body += block
+        data = bytes(body)
+    row = yrd.import_package_bytes(data, name, user=request.user)
+    if row.status != "accepted":
+        return Status(422, _package_out(row))
+    return _package_out(row)

@@ -108,7 +108,7 @@ class Export:
     def _records(self, progress: Callable[[int], None] | None) -> Iterator[dict[str, Any]]:
         done = 0
         for item in self.rows.iterator(chunk_size=EXPORT_CHUNK):
-            yield exchange_record(item.payload, _tags(item))
+            yield exchange_record(item.payload, screening_tags(item))
             done += 1
             if progress and done % EXPORT_CHUNK == 0:
                 progress(EXPORT_CHUNK)
@@ -116,7 +116,7 @@ class Export:
             progress(done % EXPORT_CHUNK)
 
 
-def _tags(item: RawItem) -> dict[str, Any] | None:
+def screening_tags(item: RawItem) -> dict[str, Any] | None:
     """What our screening and assessment said about a record (absent until screened)."""
     try:
         info = item.risk_info

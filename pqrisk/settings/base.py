@@ -62,6 +62,8 @@ INSTALLED_APPS = [
     "pqrisk.disposal",
     "pqrisk.labs",
     "pqrisk.meetings",
+    "pqrisk.notifications",
+    "pqrisk.exchange",
     "pqrisk.web",
 ]
 
@@ -103,6 +105,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "pqrisk.web.context.platform",
+                "pqrisk.web.context.inbox",
             ],
         },
     },
@@ -182,6 +185,11 @@ CELERY_BEAT_SCHEDULE = {
     "station-health": {"task": "pqrisk.stations.tasks.check_stations", "schedule": 3600.0},
     # Every five minutes; each feed's own interval decides whether it is polled.
     "poll-feeds": {"task": "pqrisk.feeds.tasks.poll_feeds", "schedule": 300.0},
+    # Pending notification deliveries lost on the way to a worker are enqueued again.
+    "notification-sweeper": {
+        "task": "pqrisk.notifications.tasks.sweep_deliveries",
+        "schedule": 600.0,
+    },
 }
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -51,6 +51,9 @@ NAV: list[tuple[str, str, str, str]] = [
     ("风险评估", "web:assessment_list", "assessment_", "pages"),
     ("风险预警", "web:warning_list", "warning_", "pages"),
     ("处置任务", "web:task_list", "task_", "pages"),
+    ("跟踪事项", "web:tracking_list", "tracking_", "pages"),
+    ("逾期督办", "web:disposal_overdue", "disposal_overdue", "city"),
+    ("长三角共享", "web:exchange_list", "exchange_", "city"),
     ("企业", "web:enterprise_list", "enterprise_", "pages"),
     ("信息采集", "web:intake", "intake", "pages"),
     ("监测站", "web:station_list", "station_", "city"),
@@ -99,3 +102,11 @@ def platform(request: HttpRequest) -> dict[str, Any]:
         "has_htmx": vendor_available("htmx"),
         "has_echarts": vendor_available("echarts"),
     }
+
+
+def inbox(request: HttpRequest) -> dict[str, Any]:
+    """The number of unread notifications in the user's 消息中心, for the badge in the nav."""
+    from pqrisk.notifications.services import unread_count
+
+    user = getattr(request, "user", None)
+    return {"inbox_unread": unread_count(user) if can_use_pages(user) else 0}

@@ -317,17 +317,6 @@ class DismissForm(PlainForm):
     )
 
 
-class FeedbackForm(PlainForm):
-    measures = forms.CharField(
-        label="采取措施", max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
-    )
-    findings = forms.CharField(
-        label="处置结果", required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
-    )
-    enterprises_checked = forms.IntegerField(label="检查企业数", min_value=0, initial=0)
-    products_removed = forms.IntegerField(label="下架/召回产品数", min_value=0, initial=0)
-
-
 class UploadForm(PlainForm):
     """A file of records from one of the bureau's own streams (生产许可、监督抽查 …)."""
 
@@ -480,3 +469,158 @@ class WarningUpdateForm(WarningEditForm):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="说明更新的内容或原因；原文本作为历史版本保留",
     )
+
+
+# ---------------------------------------------------------------- disposal (pqrisk/web/disposal.py)
+
+
+def _set_choices(form: forms.Form, name: str, choices: list[tuple[Any, str]]) -> None:
+    field = form.fields[name]
+    assert isinstance(field, forms.ChoiceField)
+    field.choices = choices
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input (the report's attachments); sizes are checked by the
+    disposal service, which says which file is too large."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> Any:
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(d, initial) for d in data if d]
+        return [single(data, initial)] if data else []
+
+
+class DisposalTaskFilter(TaskFilter):
+    route = forms.ChoiceField(label="处置路径", required=False)
+
+    def __init__(self, data: Any, *, city: bool) -> None:
+        from pqrisk.disposal.choices import ROUTE_CHOICES
+
+        super().__init__(data, city=city)
+        _set_choices(self, "route", ANY + list(ROUTE_CHOICES))
+
+    def apply(self, qs: QuerySet[Any]) -> QuerySet[Any]:
+        qs = super().apply(qs)
+        if self.is_bound and self.is_valid() and self.cleaned_data.get("route"):
+            qs = qs.filter(route_items__route=self.cleaned_data["route"]).distinct()
+        return qs
+
+
+class DisposalFeedbackForm(PlainForm):
+    """The written disposal report (书面处置报告), with one outcome per enterprise concerned."""
+
+    measures = forms.CharField(
+        label="采取措施", max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    findings = forms.CharField(
+        label="处置结果", required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    enterprises_checked = forms.IntegerField(
+        label="检查企业数", min_value=0, initial=0, required=False
+    )
+    products_removed = forms.IntegerField(
+        label="下架/召回产品数（件）", min_value=0, initial=0, required=False
+    )
+    products_recalled = forms.IntegerField(
+        label="其中召回产品数（件）", min_value=0, initial=0, required=False
+    )
+    penalties = forms.IntegerField(label="行政处罚（件）", min_value=0, initial=0, required=False)
+    penalty_amount = forms.DecimalField(
+        label="罚没金额（元）", min_value=0, max_digits=14, decimal_places=2, required=False
+    )
+    warning_advice = forms.ChoiceField(label="对预警的意见", required=False)
+    warning_note = forms.CharField(
+        label="意见说明",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="建议解除或提高预警等级时必填；市局用户选择“解除预警”即解除已发布的预警",
+    )
+    attachments = MultipleFileField(
+        label="附件", required=False, help_text="每个不超过10 MB，最多5个（PDF、图片、Office文档）"
+    )
+
+    def __init__(self, *args: Any, enterprises: Any = (), **kwargs: Any) -> None:
+        from pqrisk.disposal.choices import EnterpriseOutcomeKind, WarningAdvice
+
+        super().__init__(*args, **kwargs)
+        _set_choices(self, "warning_advice", list(WarningAdvice.choices))
+        self.fields["warning_advice"].initial = WarningAdvice.KEEP
+        self.enterprise_fields: list[str] = []
+        for e in enterprises:
+            name = f"outcome_{e.pk}"
+            self.fields[name] = forms.ChoiceField(
+                label=f"企业处置结论：{e.name}",
+                required=False,
+                choices=[("", "未填写"), *EnterpriseOutcomeKind.choices],
+            )
+            self.enterprise_fields.append(name)
+
+    def outcomes(self) -> list[tuple[int, str]]:
+        return [
+            (int(name.split("_", 1)[1]), self.cleaned_data[name])
+            for name in self.enterprise_fields
+            if self.cleaned_data.get(name)
+        ]
+
+
+class ReassignForm(PlainForm):
+    district = forms.ModelChoiceField(
+        label="改派至", queryset=District.objects.order_by("code"), empty_label="请选择区局"
+    )
+    reason = forms.CharField(
+        label="改派理由", max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class AddRouteForm(PlainForm):
+    route = forms.ChoiceField(label="增加处置路径")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from pqrisk.disposal.choices import ROUTE_CHOICES
+
+        super().__init__(*args, **kwargs)
+        _set_choices(self, "route", [c for c in ROUTE_CHOICES if c[0] != "monitor"])
+
+
+class RouteResultForm(PlainForm):
+    result = forms.CharField(
+        label="办理结果", max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    reference = forms.CharField(label="文号/案号", required=False, max_length=100)
+    counterpart = forms.CharField(label="对接单位", required=False, max_length=200)
+    done = forms.BooleanField(label="办结该事项", required=False, initial=True)
+
+
+class FollowUpForm(PlainForm):
+    result = forms.CharField(
+        label="跟踪检查结果", max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class RecallProgressForm(PlainForm):
+    units_in_use = forms.IntegerField(label="在用（应召回）数量", min_value=1)
+    units_recovered = forms.IntegerField(label="已召回数量", min_value=0)
+    note = forms.CharField(label="说明", required=False, max_length=500)
+
+
+class TrackingCheckForm(PlainForm):
+    finding = forms.CharField(
+        label="检查情况", max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    conclusion = forms.ChoiceField(label="结论")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from pqrisk.disposal.choices import TrackingConclusion
+
+        super().__init__(*args, **kwargs)
+        _set_choices(self, "conclusion", list(TrackingConclusion.choices))

@@ -2,7 +2,7 @@ from django.urls import path
 
 from pqrisk.warnings import views as warning_views
 
-from . import cases, feeds, views
+from . import cases, disposal, feeds, inbox, views
 
 app_name = "web"
 
@@ -31,10 +31,37 @@ urlpatterns = [
     path("warnings/<int:pk>/edit/", views.warning_edit, name="warning_edit"),
     path("warnings/<int:pk>/update/", views.warning_update, name="warning_update"),
     path("warnings/<int:pk>/<slug:action>/", views.warning_action, name="warning_action"),
-    path("tasks/", views.task_list, name="task_list"),
-    path("tasks/<int:pk>/", views.task_detail, name="task_detail"),
-    path("tasks/<int:pk>/feedback/", views.task_feedback, name="task_feedback"),
-    path("tasks/<int:pk>/<slug:action>/", views.task_action, name="task_action"),
+    path("tasks/", disposal.task_list, name="task_list"),
+    path("tasks/overdue/", disposal.overdue_board, name="disposal_overdue"),
+    path("tasks/<int:pk>/", disposal.task_detail, name="task_detail"),
+    path("tasks/<int:pk>/feedback/", disposal.task_feedback, name="task_feedback"),
+    path("tasks/<int:pk>/reassign/", disposal.task_reassign, name="task_reassign"),
+    path("tasks/<int:pk>/routes/", disposal.task_add_route, name="task_add_route"),
+    path("tasks/<int:pk>/routes/<int:route_pk>/", disposal.route_detail, name="task_route"),
+    path(
+        "tasks/<int:pk>/routes/<int:route_pk>/result/",
+        disposal.route_result,
+        name="task_route_result",
+    ),
+    path(
+        "tasks/<int:pk>/routes/<int:route_pk>/follow-up/",
+        disposal.route_follow_up,
+        name="task_follow_up",
+    ),
+    path(
+        "tasks/<int:pk>/routes/<int:route_pk>/recall/",
+        disposal.recall_progress,
+        name="task_recall_progress",
+    ),
+    path(
+        "tasks/<int:pk>/attachments/<int:attachment_pk>/",
+        disposal.feedback_attachment,
+        name="task_attachment",
+    ),
+    path("tasks/<int:pk>/<slug:action>/", disposal.task_action, name="task_action"),
+    path("tracking/", disposal.tracking_list, name="tracking_list"),
+    path("tracking/<int:pk>/", disposal.tracking_detail, name="tracking_detail"),
+    path("tracking/<int:pk>/check/", disposal.tracking_check, name="tracking_check"),
     path("enterprises/", views.enterprise_list, name="enterprise_list"),
     path("enterprises/<int:pk>/", views.enterprise_detail, name="enterprise_detail"),
     path("stations/", views.station_list, name="station_list"),
@@ -57,4 +84,36 @@ urlpatterns = [
     ),
     path("public/advisories/rss.xml", feeds.AdvisoryFeed(), name="advisories_rss"),
     path("public/advisories/atom.xml", feeds.AdvisoryAtomFeed(), name="advisories_atom"),
+    path("inbox/", inbox.inbox, name="inbox"),
+    path("inbox/read-all/", inbox.inbox_read_all, name="inbox_read_all"),
+    path("inbox/email/", inbox.inbox_email, name="inbox_email"),
+    path("inbox/<int:pk>/read/", inbox.inbox_read, name="inbox_read"),
+    path("inbox/<int:pk>/open/", inbox.inbox_open, name="inbox_open"),
+    path("inbox/deliveries/", inbox.delivery_list, name="delivery_list"),
+    path("inbox/deliveries/<int:pk>/retry/", inbox.delivery_retry, name="delivery_retry"),
+]
+
+# 长三角 (Yangtze River Delta) sharing packages and partners (pqrisk/web/exchange_pages.py).
+from . import exchange_pages  # noqa: E402
+
+urlpatterns += [
+    path("exchange/yrd/", exchange_pages.exchange_list, name="exchange_list"),
+    path("exchange/yrd/import/", exchange_pages.exchange_import, name="exchange_import"),
+    path("exchange/yrd/<int:pk>/", exchange_pages.exchange_detail, name="exchange_detail"),
+    path(
+        "exchange/yrd/<int:pk>/download/",
+        exchange_pages.exchange_download,
+        name="exchange_download",
+    ),
+    path(
+        "exchange/yrd/export/<int:warning_pk>/",
+        exchange_pages.exchange_export,
+        name="exchange_export",
+    ),
+    path("exchange/yrd/partners/", exchange_pages.exchange_partners, name="exchange_partners"),
+    path(
+        "exchange/yrd/partners/<int:pk>/active/",
+        exchange_pages.exchange_partner_active,
+        name="exchange_partner_active",
+    ),
 ]

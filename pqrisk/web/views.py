@@ -31,10 +31,10 @@ from pqrisk.audit.models import AuditEvent
 from pqrisk.audit.services import history
 from pqrisk.core.assessment.matrix import PROBABILITY_BANDS, RISK_MATRIX, SEVERITY_LABELS
 from pqrisk.core.levels import WarningLevel
-from pqrisk.core.workflow import DISPOSAL_MACHINE, WARNING_MACHINE
+from pqrisk.core.workflow import WARNING_MACHINE
 from pqrisk.disposal.models import DisposalTask
-from pqrisk.disposal.services import DisposalError, act_on_task, submit_feedback
 from pqrisk.enterprises.models import Enterprise
+from pqrisk.exchange.yrd import may_export
 from pqrisk.intake import quarantine as quarantine_services
 from pqrisk.intake.choices import SourceKind
 from pqrisk.intake.models import IngestBatch, QuarantinedItem, RawItem
@@ -88,6 +88,8 @@ OBJECT_PAGES = {
     "experts.expert": "experts:expert_detail",
     "warnings.warning": "web:warning_detail",
     "disposal.disposaltask": "web:task_detail",
+    "disposal.trackingitem": "web:tracking_detail",
+    "exchange.exchangepackage": "web:exchange_detail",
     "enterprises.enterprise": "web:enterprise_detail",
     "stations.monitoringstation": "web:station_detail",
     "intake.quarantineditem": "web:quarantine_detail",
@@ -506,6 +508,7 @@ def warning_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "target_districts": warning.target_districts.order_by("code"),
             "target_categories": warning.target_categories.order_by("code"),
             "disposal_districts": disposal_districts(warning),
+            "can_share": may_export(request.user),
         },
     )
 
@@ -598,93 +601,6 @@ def warning_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, f"{recipient.name}已确认收到")
     return redirect("web:warning_detail", pk=warning.pk)
-
-
-# ---------------------------------------------------------------- disposal
-
-
-@require_GET
-@page()
-def task_list(request: HttpRequest) -> HttpResponse:
-    qs = _scoped(request, DisposalTask.objects.select_related("district", "warning"))
-    filter_form = forms.TaskFilter(request.GET, city=is_city_user(request.user))
-    qs = filter_form.apply(qs)
-    if filter_form.is_bound and filter_form.is_valid() and filter_form.cleaned_data["overdue"]:
-        qs = qs.filter(_overdue_q())
-    page_obj = _paged(request, qs)
-    _mark_clocks(page_obj.object_list)
-    return render(request, "web/task_list.html", {"filter_form": filter_form, "page_obj": page_obj})
-
-
-def _task_page(
-    request: HttpRequest, task: DisposalTask, feedback_form: forms.FeedbackForm | None = None
-) -> HttpResponse:
-    _mark_clocks([task])
-    user: Any = request.user
-    available = DISPOSAL_MACHINE.available(task.status, user.role_codes)
-    may_act = user.is_city_wide or user.district_id == task.district_id
-    transitions = [
-        {"action": t.action, "label": t.label, "form": forms.NoteForm(prefix=t.action)}
-        for t in available
-        if t.action != "report" and may_act
-    ]
-    can_report = may_act and any(t.action == "report" for t in available)
-    return render(
-        request,
-        "web/task_detail.html",
-        {
-            "task": task,
-            "transitions": transitions,
-            "feedback_form": (feedback_form or forms.FeedbackForm()) if can_report else None,
-            "feedback": task.feedback.select_related("author"),
-            "trail": history(task),
-        },
-    )
-
-
-def _get_task(request: HttpRequest, pk: int) -> DisposalTask:
-    return get_object_or_404(
-        _scoped(request, DisposalTask.objects.select_related("district", "warning")), pk=pk
-    )
-
-
-@require_GET
-@page()
-def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _task_page(request, _get_task(request, pk))
-
-
-@require_POST
-@page()
-def task_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    task = _get_task(request, pk)
-    form = forms.NoteForm(request.POST, prefix=action)
-    note = form.cleaned_data["note"] if form.is_valid() else ""
-    try:
-        task = act_on_task(task, action, request.user, note=note)
-    except (DisposalError, PermissionDenied) as exc:
-        service_error(request, exc)
-    else:
-        label = DISPOSAL_MACHINE.states.get(task.status, task.status)
-        messages.success(request, f"操作成功，任务当前状态：{label}")
-    return redirect("web:task_detail", pk=task.pk)
-
-
-@require_POST
-@page()
-def task_feedback(request: HttpRequest, pk: int) -> HttpResponse:
-    task = _get_task(request, pk)
-    form = forms.FeedbackForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "处置报告未提交：请检查标出的内容。")
-        return _task_page(request, task, form)
-    try:
-        submit_feedback(task, request.user, **form.cleaned_data)
-    except (DisposalError, PermissionDenied) as exc:
-        service_error(request, exc)
-        return _task_page(request, task, form)
-    messages.success(request, "书面处置报告已提交")
-    return redirect("web:task_detail", pk=task.pk)
 
 
 # ---------------------------------------------------------------- enterprises
