@@ -391,3 +391,17 @@ def test_the_beat_task_runs_the_clocks() -> None:
         "routes_overdue": 0,
         "tracking_due": 0,
     }
+
+
+def test_a_red_task_reaches_the_district_officers_and_the_city_bureau_inbox(
+    alice, bob, charlie
+) -> None:
+    from pqrisk.notifications.models import InboxEntry
+
+    task = the_task(approved(WarningLevel.RED, PUDONG, alice))
+    told = set(
+        InboxEntry.objects.filter(notification__key=f"disposal:{task.pk}:created").values_list(
+            "user__username", flat=True
+        )
+    )
+    assert {"alice", "bob"} <= told and "charlie" not in told

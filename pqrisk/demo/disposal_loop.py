@@ -112,6 +112,12 @@ def walk_disposal_loops(supervisor: User) -> list[str]:
     lines.append(
         f"红色预警闭环：{red.title}（{len(red_tasks)}项处置任务，已反馈并办结，预警已解除）"
     )
+    # The closed red loop is shared with the Yangtze River Delta partners (长三角共享包).
+    from pqrisk.exchange.yrd import export_package
+
+    red.refresh_from_db()
+    package = export_package(red, user=supervisor)
+    lines.append(f"长三角共享：已签发红色预警及处置情况共享包 {package.package_id}")
 
     # yellow: the district disposes and reports within 24 h of completing
     yellow = approve_warning(

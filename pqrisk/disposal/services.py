@@ -117,7 +117,12 @@ def notify(
     roles: Iterable[Role] = (),
 ) -> None:
     """Tell people through the notifications app (``pqrisk.notifications.services.notify``,
-    idempotent by ``key``); nothing happens where that app is not installed."""
+    idempotent by ``key``); nothing happens where that app is not installed. ``districts``
+    with ``roles`` means the districts' officers *and* those roles (the notifications app
+    would otherwise restrict the districts to the roles given)."""
+    districts, roles = tuple(districts), tuple(roles)
+    if districts and roles and Role.DISTRICT_OFFICER not in roles:
+        roles = (*roles, Role.DISTRICT_OFFICER)
     try:
         from pqrisk.notifications.services import notify as send
     except ImportError:
@@ -129,8 +134,8 @@ def notify(
         body=body,
         link=link,
         users=tuple(users),
-        districts=tuple(districts),
-        roles=tuple(roles),
+        districts=districts,
+        roles=roles,
     )
 
 

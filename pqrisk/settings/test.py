@@ -25,3 +25,5 @@ PQRISK_SCREENING_DIR = Path(tempfile.gettempdir(), f"pqrisk-screening-{os.getpid
 MEDIA_ROOT = Path(tempfile.gettempdir(), f"pqrisk-media-{os.getpid()}")
 # Mail stays in memory (django.core.mail.outbox).
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# The exchange signing key of a test run is its own, never the working tree's var/keys/.
+PQRISK_EXCHANGE_KEY_FILE = str(Path(tempfile.gettempdir(), f"pqrisk-keys-{os.getpid()}", "k.pem"))

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from pqrisk.accounts.scoping import workflow_roles
@@ -28,6 +29,7 @@ from pqrisk.core.warning.rules import (
     publication_deadline,
 )
 from pqrisk.core.workflow import WARNING_MACHINE, TransitionNotAllowed
+from pqrisk.reference.models import District
 from pqrisk.screening.choices import RiskInfoStatus
 from pqrisk.screening.models import RiskInfo
 
@@ -169,6 +171,10 @@ def join_warning(warning: Warning, group: list[Assessment]) -> None:
         return
     scope, district_id = scope_of(warning.risk_infos.all())
     if scope.rank > Scope(warning.scope).rank:
+        basis = warning.assessment.risk_info
+        if warning.title == _title(basis, Scope(warning.scope)):
+            # The system's own title names the old district; a person's title is kept.
+            warning.title = _title(basis, scope)
         warning.scope = scope.value
         warning.district_id = district_id
         urgency = evidence_urgency(warning.risk_infos.all())
@@ -184,7 +190,15 @@ def join_warning(warning: Warning, group: list[Assessment]) -> None:
             warning.level = warning.proposed_level = proposal.level.value
             warning.reasons = list(proposal.reasons)
         warning.save(
-            update_fields=["scope", "district", "level", "proposed_level", "reasons", "urgency"]
+            update_fields=[
+                "title",
+                "scope",
+                "district",
+                "level",
+                "proposed_level",
+                "reasons",
+                "urgency",
+            ]
         )
         audit("rescope", warning, message=f"新增证据，影响范围扩大为{scope.label}")
 
@@ -479,6 +493,16 @@ def deliver_reminder(reminder: WarningReminder) -> list[str]:
     reminder.recipients = sorted(u.get_username() for u in publishers)
     reminder.sent_at = timezone.now()
     reminder.save(update_fields=["recipients", "sent_at"])
+    from pqrisk.notifications.services import notify
+
+    notify(
+        f"warning:{reminder.warning_id}:{reminder.kind}:{reminder.deadline.isoformat()}",
+        subject=reminder.message[:200],
+        body=reminder.message,
+        link=reverse("web:warning_detail", args=[reminder.warning_id]),
+        users=publishers,
+        level="urgent" if reminder.kind == ReminderKind.OVERDUE else "important",
+    )
     return list(reminder.recipients)
 
 
@@ -500,7 +524,26 @@ def address_notice(warning: Warning, now: datetime | None = None) -> int:
             defaults={"district": district, "delivered_at": now},
         )
         created += new
+        if new:
+            _tell_district(warning, district)
     return created
+
+
+def _tell_district(warning: Warning, district: District) -> None:
+    """The district bureau's officers find the internal notice in their 消息中心."""
+    from pqrisk.accounts.choices import Role
+    from pqrisk.notifications.services import notify
+
+    level = WarningLevel(warning.level)
+    notify(
+        f"warning:{warning.pk}:notice:{district.pk}",
+        subject=f"风险通报：{warning.title}（{level.label}）",
+        body=f"{district.name}市场监管局：请查阅风险通报并确认收到。{level.disposal}。",
+        link=reverse("web:warning_detail", args=[warning.pk]),
+        districts=[district],
+        roles=[Role.DISTRICT_OFFICER],
+        level="urgent" if level.rank >= WarningLevel.ORANGE.rank else "important",
+    )
 
 
 @transaction.atomic

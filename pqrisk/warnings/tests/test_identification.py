@@ -288,3 +288,15 @@ def test_updating_a_published_advisory_keeps_the_old_identification(alice: Any) 
     )
     warning.refresh_from_db()
     assert warning.version == 2 and warning.title != "x"
+
+
+def test_new_evidence_from_another_district_widens_the_scope_and_the_system_title() -> None:
+    from pqrisk.warnings.services import join_warning
+
+    infos = [f.risk_info(PUDONG, title=f"电热水壶漏电{n}") for n in range(2)]
+    warning = create_proposal([f.assessment(i, RiskLevel.HIGH) for i in infos])
+    assert warning.scope == "district" and warning.title.startswith("浦东新区")
+    join_warning(warning, [f.assessment(f.risk_info(JIADING), RiskLevel.HIGH)])
+    warning.refresh_from_db()
+    assert warning.scope == "multi_district" and warning.title.startswith("本市")
+    assert warning.district_id is None

@@ -69,3 +69,28 @@ def test_a_city_wide_notice_goes_to_every_district(alice: Any) -> None:
     from pqrisk.reference.models import District
 
     assert WarningRecipient.objects.filter(warning=warning).count() == District.objects.count()
+
+
+def test_the_notice_and_publication_reminders_reach_the_inbox(alice: Any, bob: Any) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from pqrisk.notifications.models import InboxEntry
+    from pqrisk.warnings.services import check_publication_deadlines
+
+    notice = _published(PUDONG, WarningMode.INTERNAL_NOTICE, "浦东电热水壶风险通报", alice)
+    (entry,) = InboxEntry.objects.filter(user=bob)
+    assert notice.title in entry.notification.subject
+    assert entry.notification.link == reverse("web:warning_detail", args=[notice.pk])
+
+    late = f.warning(f.risk_info(PUDONG), WarningLevel.YELLOW, status="approved")
+    late.approved_at = timezone.now() - timedelta(hours=30)
+    late.publish_deadline = timezone.now() - timedelta(minutes=1)
+    late.save(update_fields=["approved_at", "publish_deadline"])
+    check_publication_deadlines()
+    check_publication_deadlines()  # once per deadline
+    told = InboxEntry.objects.filter(
+        user=alice, notification__key__startswith=f"warning:{late.pk}:"
+    )
+    assert told.count() == 1 and "已超过发布时限" in told.get().notification.body
