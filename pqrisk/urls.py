@@ -15,5 +15,6 @@ urlpatterns = [
     path("labs/", include("pqrisk.labs.urls")),
     path("meetings/", include("pqrisk.meetings.urls")),
     path("warnings/", include("pqrisk.warnings.urls")),
+    path("graph/", include("pqrisk.graph.urls")),
     path("", include("pqrisk.web.urls")),
 ]

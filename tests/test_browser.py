@@ -84,12 +84,14 @@ def test_supervisor_approves_and_the_district_reports(browser, live_server, alic
     page = login(browser, live_server, "charlie")
     page.goto(f"{live_server.url}/tasks/{task.pk}/")
     page.click("button:has-text('开始处置')")
-    page.wait_for_selector("text=处置中")
+    page.wait_for_selector(".page-head .badge.state:has-text('处置中')")
     page.click("button:has-text('处置完成')")
-    page.wait_for_selector("text=书面报告时限")
+    # Wait for the new state's badge: the page always names the report deadline, and the
+    # report form is shown from 处置中 on, so neither says the completion has landed.
+    page.wait_for_selector(".page-head .badge.state:has-text('处置完成')")
     page.fill("textarea[name=measures]", "对涉事企业开展监督检查并责令整改")
     page.click("button:has-text('提交报告')")
-    page.wait_for_selector("text=已报告")
+    page.wait_for_selector(".page-head .badge.state:has-text('已报告')")
     task.refresh_from_db()
     assert task.status == "reported"
     assert task.feedback.get().measures == "对涉事企业开展监督检查并责令整改"

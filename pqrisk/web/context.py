@@ -55,6 +55,7 @@ NAV: list[tuple[str, str, str, str]] = [
     ("逾期督办", "web:disposal_overdue", "disposal_overdue", "city"),
     ("长三角共享", "web:exchange_list", "exchange_", "city"),
     ("企业", "web:enterprise_list", "enterprise_", "pages"),
+    ("知识图谱", "graph:page", "graph:", "pages"),
     ("信息采集", "web:intake", "intake", "pages"),
     ("监测站", "web:station_list", "station_", "city"),
     ("隔离区", "web:quarantine_list", "quarantine_", "city"),
