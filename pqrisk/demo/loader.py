@@ -107,6 +107,7 @@ def load_demo(
     finally:
         close()
     lines.extend(report.lines_zh())
+    lines.extend(detect_demo_signals())
     passwords = ensure_demo_users()
     lines.extend(walk_demo_loop())
     lines.extend(walk_demo_assessment())
@@ -115,6 +116,24 @@ def load_demo(
     for username, role, _district, organisation in DEMO_USERS:
         lines.append(f"  {username} / {passwords[username]} / {role.label}（{organisation}）")
     return DemoSummary(lines, passwords)
+
+
+def detect_demo_signals() -> list[str]:
+    """Run every signal detection method over the demo year, so that the signals queue
+    (风险信号) holds what the statistics found, the injected incidents among them."""
+    from pqrisk.signals.services import backfill
+
+    runs = backfill()
+    by_kind = {run.kind: run for run in runs}
+    names = {
+        "temporal_week": "按周时间序列",
+        "temporal_day": "按日时间序列",
+        "disproportionality": "比例失衡",
+        "scan": "时空扫描",
+    }
+    parts = "，".join(f"{names[k]} {r.new_signals} 条" for k, r in by_kind.items() if k in names)
+    seconds = sum(r.seconds for r in runs)
+    return [f"风险信号检测：{parts}（用时 {seconds:.1f} 秒）"]
 
 
 @transaction.atomic

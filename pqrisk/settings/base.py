@@ -12,6 +12,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("PQRISK_VAR_DIR", Path.cwd() / "var"))
@@ -64,6 +65,7 @@ INSTALLED_APPS = [
     "pqrisk.meetings",
     "pqrisk.notifications",
     "pqrisk.exchange",
+    "pqrisk.signals",
     "pqrisk.web",
 ]
 
@@ -176,6 +178,16 @@ CELERY_TASK_ROUTES = {
     "pqrisk.feeds.*": {"queue": "intake"},
 }
 CELERY_BEAT_SCHEDULE = {
+    # Statistical signals: daily series and the space-time scan at 01:30, weekly series
+    # and disproportionality on Monday at 02:30 (after the night's screening).
+    "signals-daily": {
+        "task": "pqrisk.signals.tasks.detect_daily",
+        "schedule": crontab(hour=1, minute=30),
+    },
+    "signals-weekly": {
+        "task": "pqrisk.signals.tasks.detect_weekly",
+        "schedule": crontab(hour=2, minute=30, day_of_week=1),
+    },
     "run-pipeline": {"task": "pqrisk.screening.tasks.run_pipeline", "schedule": 300.0},
     "disposal-clocks": {"task": "pqrisk.disposal.tasks.check_deadlines", "schedule": 900.0},
     "warning-clocks": {

@@ -43,6 +43,7 @@ NAV: list[tuple[str, str, str, str]] = [
     ("首页", "web:home", "home", "pages"),
     ("风险信息", "web:riskinfo_list", "riskinfo_", "pages"),
     ("风险事件", "web:event_list", "event_", "pages"),
+    ("风险信号", "web:signal_list", "signal_", "pages"),
     ("评估任务", "web:case_list", "case_", "pages"),
     ("专家评估", "experts:case_list", "experts:", "staff"),
     ("我的评估任务", "experts:my_tasks", "experts:", "expert"),

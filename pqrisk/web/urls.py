@@ -2,7 +2,7 @@ from django.urls import path
 
 from pqrisk.warnings import views as warning_views
 
-from . import cases, disposal, feeds, inbox, views
+from . import cases, disposal, feeds, inbox, signals, views
 
 app_name = "web"
 
@@ -12,6 +12,10 @@ urlpatterns = [
     path("risk-infos/<int:pk>/", views.riskinfo_detail, name="riskinfo_detail"),
     path("events/", views.event_list, name="event_list"),
     path("events/<int:pk>/", views.event_detail, name="event_detail"),
+    path("signals/", signals.signal_list, name="signal_list"),
+    path("signals/<int:pk>/", signals.signal_detail, name="signal_detail"),
+    path("signals/<int:pk>/dismiss/", signals.signal_dismiss, name="signal_dismiss"),
+    path("signals/<int:pk>/case/", signals.signal_case, name="signal_case"),
     path("cases/", cases.case_list, name="case_list"),
     path("cases/open/", cases.case_open, name="case_open"),
     path("cases/<int:pk>/", cases.case_detail, name="case_detail"),

@@ -90,6 +90,7 @@ OBJECT_PAGES = {
     "disposal.disposaltask": "web:task_detail",
     "disposal.trackingitem": "web:tracking_detail",
     "exchange.exchangepackage": "web:exchange_detail",
+    "signals.signal": "web:signal_detail",
     "enterprises.enterprise": "web:enterprise_detail",
     "stations.monitoringstation": "web:station_detail",
     "intake.quarantineditem": "web:quarantine_detail",

@@ -58,16 +58,18 @@ def risk_info(
     fields.setdefault(
         "tags", {"products": [], "hazards": [], "districts": [], "terms": ["电热水壶"]}
     )
+    fields.setdefault("source_kind", raw.source_kind)
+    fields.setdefault(
+        "product_category", ProductCategory.objects.order_by("-level", "code").first()
+    )
+    fields.setdefault("hazard", HazardType.objects.order_by("code").first())
     return RiskInfo.objects.create(
         raw_item=raw,
-        source_kind=raw.source_kind,
         status=status,
         title=title,
         text=raw.payload["text"],
         content_hash=raw.payload_hash,
         district=district(district_code) if district_code else None,
-        product_category=ProductCategory.objects.order_by("-level", "code").first(),
-        hazard=HazardType.objects.order_by("code").first(),
         signals=["监督抽查不合格：电气强度"],
         **fields,
     )
