@@ -1155,5 +1155,41 @@ def yrd_partners() -> None:
         click.echo(f"{p.code}\t{p.province}\t{p.name}\t{p.key_id}\t{state}")
 
 
+# ---------------------------------------------------------------- signals (pqrisk/signals_cli.py)
+
+from pqrisk.signals_cli import signals as signals_group  # noqa: E402
+
+main.add_command(signals_group)
+
+
+@signals_group.command("run", help="在数据库上运行信号检测并存入风险信号队列（默认检测昨日/上周）")
+@click.option(
+    "--what",
+    type=click.Choice(["daily", "weekly", "all"]),
+    default="all",
+    show_default=True,
+    help="daily：按日序列与时空扫描；weekly：按周序列与比例失衡；all：两者",
+)
+@click.option("--backfill", is_flag=True, help="检测全部历史（新装系统或演示数据时用）")
+def signals_run(what: str, backfill: bool) -> None:
+    _setup()
+    from pqrisk.signals import services
+    from pqrisk.signals.choices import Granularity
+
+    if backfill:
+        runs = services.backfill()
+    else:
+        runs = []
+        if what in ("daily", "all"):
+            runs += [services.run_temporal(Granularity.DAY), services.run_scan()]
+        if what in ("weekly", "all"):
+            runs += [services.run_temporal(Granularity.WEEK), services.run_disproportionality()]
+    for run in runs:
+        click.echo(
+            f"{run.kind}：序列 {run.series}，报警 {run.alarms}，新信号 {run.new_signals}，"
+            f"更新 {run.updated_signals}，用时 {run.seconds:.1f} 秒"
+        )
+
+
 if __name__ == "__main__":
     main()

@@ -202,3 +202,17 @@ def test_a_space_time_cluster_is_a_signal() -> None:
     assert signal is not None and PUDONG in signal.districts
     assert signal.p_value is not None and signal.p_value < 0.05
     assert signal.risk_infos.exists()
+
+
+def test_the_shell_runs_a_backfill_into_the_queue() -> None:
+    from click.testing import CliRunner
+
+    from pqrisk.cli import main
+
+    weekly_background()
+    for n in range(9):
+        item(AS_OF - timedelta(days=n % 5))
+    result = CliRunner().invoke(main, ["signals", "run", "--backfill"])
+    assert result.exit_code == 0, result.output
+    assert "temporal_week" in result.output and "新信号" in result.output
+    assert Signal.objects.filter(kind=SignalKind.TEMPORAL).exists()
