@@ -19,15 +19,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import tempfile
 from collections import Counter, defaultdict
 from datetime import UTC
 from itertools import combinations
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from demo_db import screened_demo
 
 
 def pairwise(
@@ -59,38 +59,14 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seed", type=int, default=20261126)
     args = parser.parse_args()
-    tmp = tempfile.mkdtemp(prefix="pqrisk-bench-events-")
-    os.environ["PQRISK_VAR_DIR"] = tmp
-    os.environ["PQRISK_SCREENING_DIR"] = str(Path(tmp) / "screening")
-    os.environ.pop("DATABASE_URL", None)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pqrisk.settings.dev")
-    import logging
-
-    import django
-
-    django.setup()
-    logging.disable(logging.WARNING)
-    from django.conf import settings
-    from django.core.management import call_command
-
-    settings.DEBUG = False
+    tmp = screened_demo(args.seed, "pqrisk-bench-events-")
     from datetime import timedelta
 
-    from pqrisk.core.screening.events import EventClusterer, EventItem
-    from pqrisk.demo.generator import generate
-    from pqrisk.enterprises.services import upsert_enterprises
-    from pqrisk.intake.services import ingest_file
-    from pqrisk.screening.models import RiskInfo
-    from pqrisk.screening.services import screen_pending
+    from django.conf import settings
 
-    call_command("migrate", verbosity=0)
-    data = generate(seed=args.seed)
-    files = data.write(Path(tmp) / "demo")
-    upsert_enterprises(data.enterprises, source_label="bench")
-    for name, path in files.items():
-        if path.suffix == ".jsonl" and name != "enterprises":
-            ingest_file(path)
-    screen_pending()
+    from pqrisk.core.screening.events import EventClusterer, EventItem
+    from pqrisk.screening.models import RiskInfo
+
     truth_file = json.loads((Path(tmp) / "demo" / "ground_truth.json").read_text("utf-8"))
 
     rows = list(

@@ -17,14 +17,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from demo_db import screened_demo
 
 NAIVE_MIN = 3
 
@@ -33,39 +33,12 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seed", type=int, default=20261126)
     args = parser.parse_args()
-    tmp = tempfile.mkdtemp(prefix="pqrisk-bench-signals-")
-    os.environ["PQRISK_VAR_DIR"] = tmp
-    os.environ["PQRISK_SCREENING_DIR"] = str(Path(tmp) / "screening")
-    os.environ.pop("DATABASE_URL", None)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pqrisk.settings.dev")
-    import logging
-
-    import django
-
-    django.setup()
-    logging.disable(logging.WARNING)
-    from django.conf import settings
-    from django.core.management import call_command
-
-    settings.DEBUG = False
-
-    from pqrisk.demo.generator import generate
-    from pqrisk.enterprises.services import upsert_enterprises
-    from pqrisk.intake.services import ingest_file
+    tmp = screened_demo(args.seed, "pqrisk-bench-signals-")
     from pqrisk.reference.models import HazardType, ProductCategory
-    from pqrisk.screening.services import screen_pending
     from pqrisk.signals.models import Signal
     from pqrisk.signals.series import build_series, period_end
     from pqrisk.signals.services import backfill, episodes, first_record_day
 
-    call_command("migrate", verbosity=0)
-    data = generate(seed=args.seed)
-    files = data.write(Path(tmp) / "demo")
-    upsert_enterprises(data.enterprises, source_label="bench")
-    for name, path in files.items():
-        if path.suffix == ".jsonl" and name != "enterprises":
-            ingest_file(path)
-    screen_pending()
     truth = json.loads((Path(tmp) / "demo" / "ground_truth.json").read_text("utf-8"))["events"]
 
     started = time.perf_counter()
