@@ -9,7 +9,7 @@ bureau sees all. Every change goes through ``pqrisk.disposal.services``.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import timedelta
 from typing import Any
 
@@ -296,52 +296,70 @@ def route_detail(request: HttpRequest, pk: int, route_pk: int) -> HttpResponse:
     return _route_page(request, _get_route(request, pk, route_pk))
 
 
+def _route_post(
+    request: HttpRequest,
+    pk: int,
+    route_pk: int,
+    form_class: type[Any],
+    form_name: str,
+    record: Callable[[Any, Any, dict[str, Any]], Any],
+    done: str,
+) -> HttpResponse:
+    """A form on a route's page: on a refusal the page again with the form and its errors,
+    else the record made and a message."""
+    item = _get_route(request, pk, route_pk)
+    form = form_class(request.POST)
+    if form_refused(request, form):
+        return _route_page(request, item, **{form_name: form})
+    try:
+        record(item, request.user, form.cleaned_data)
+    except (DisposalError, PermissionDenied) as exc:
+        service_error(request, exc)
+        return _route_page(request, item, **{form_name: form})
+    messages.success(request, done)
+    return redirect("web:task_route", pk=pk, route_pk=item.pk)
+
+
 @require_POST
 @page()
 def route_result(request: HttpRequest, pk: int, route_pk: int) -> HttpResponse:
-    item = _get_route(request, pk, route_pk)
-    form = forms.RouteResultForm(request.POST)
-    if form_refused(request, form):
-        return _route_page(request, item, result_form=form)
-    try:
-        services.record_route_result(item, request.user, **form.cleaned_data)
-    except (DisposalError, PermissionDenied) as exc:
-        service_error(request, exc)
-        return _route_page(request, item, result_form=form)
-    messages.success(request, "办理结果已记录")
-    return redirect("web:task_route", pk=pk, route_pk=item.pk)
+    return _route_post(
+        request,
+        pk,
+        route_pk,
+        forms.RouteResultForm,
+        "result_form",
+        lambda item, user, data: services.record_route_result(item, user, **data),
+        "办理结果已记录",
+    )
 
 
 @require_POST
 @page()
 def route_follow_up(request: HttpRequest, pk: int, route_pk: int) -> HttpResponse:
-    item = _get_route(request, pk, route_pk)
-    form = forms.FollowUpForm(request.POST)
-    if form_refused(request, form):
-        return _route_page(request, item, follow_up_form=form)
-    try:
-        services.record_follow_up(item, request.user, result=form.cleaned_data["result"])
-    except (DisposalError, PermissionDenied) as exc:
-        service_error(request, exc)
-        return _route_page(request, item, follow_up_form=form)
-    messages.success(request, "跟踪检查结果已记录")
-    return redirect("web:task_route", pk=pk, route_pk=item.pk)
+    return _route_post(
+        request,
+        pk,
+        route_pk,
+        forms.FollowUpForm,
+        "follow_up_form",
+        lambda item, user, data: services.record_follow_up(item, user, result=data["result"]),
+        "跟踪检查结果已记录",
+    )
 
 
 @require_POST
 @page()
 def recall_progress(request: HttpRequest, pk: int, route_pk: int) -> HttpResponse:
-    item = _get_route(request, pk, route_pk)
-    form = forms.RecallProgressForm(request.POST)
-    if form_refused(request, form):
-        return _route_page(request, item, progress_form=form)
-    try:
-        services.record_recall_progress(item, request.user, **form.cleaned_data)
-    except (DisposalError, PermissionDenied) as exc:
-        service_error(request, exc)
-        return _route_page(request, item, progress_form=form)
-    messages.success(request, "召回进度已记录")
-    return redirect("web:task_route", pk=pk, route_pk=item.pk)
+    return _route_post(
+        request,
+        pk,
+        route_pk,
+        forms.RecallProgressForm,
+        "progress_form",
+        lambda item, user, data: services.record_recall_progress(item, user, **data),
+        "召回进度已记录",
+    )
 
 
 # ---------------------------------------------------------------- overdue board
