@@ -40,6 +40,7 @@ def invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
 
 def _register() -> None:
     from pqrisk.disposal.api import router as disposal_router
+    from pqrisk.enterprises.api import router as enterprises_router
     from pqrisk.exchange.api import router as exchange_router
     from pqrisk.intake.api import router as intake_router
     from pqrisk.screening.api import router as screening_router
@@ -52,6 +53,8 @@ def _register() -> None:
     api.add_router("/tasks", disposal_router, tags=["处置"])
     api.add_router("/public", public_router, tags=["公众"])
     api.add_router("/exchange", exchange_router, tags=["数据交换"])
+    api.add_router("/enterprises", enterprises_router, tags=["企业"])
+    api.add_router("/dashboard", "pqrisk.dashboard.api.router", tags=["综合看板"])
 
 
 _register()

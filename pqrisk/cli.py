@@ -1155,6 +1155,13 @@ def yrd_partners() -> None:
         click.echo(f"{p.code}\t{p.province}\t{p.name}\t{p.key_id}\t{state}")
 
 
+# ---------------------------------------------------------------- bulletins
+
+from pqrisk.bulletins.cli import bulletin as bulletin_command  # noqa: E402
+
+main.add_command(bulletin_command)
+
+
 # ---------------------------------------------------------------- signals (pqrisk/signals_cli.py)
 
 from pqrisk.signals_cli import signals as signals_group  # noqa: E402

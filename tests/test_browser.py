@@ -6,10 +6,6 @@ skipped, saying why, on a machine without it.
 
 from __future__ import annotations
 
-import os
-import shutil
-from collections.abc import Iterator
-
 import pytest
 
 from conftest import JIADING, PUDONG
@@ -17,53 +13,14 @@ from pqrisk.core.levels import WarningLevel
 from pqrisk.disposal.models import DisposalTask
 from pqrisk.warnings.models import Warning
 from pqrisk.web.tests import factories
+from tests.browser_support import (  # noqa: F401 (fixtures)
+    BROWSER_MARKS,
+    allow_async_unsafe,
+    chromium_browser,
+    login,
+)
 
-CHROMIUM = os.environ.get("PQRISK_CHROMIUM") or shutil.which("chromium") or ""
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM, reason="chromium is not installed (make test installs it)"),
-    # Playwright's sync API runs an event loop in this thread; the ORM calls of the test
-    # itself are still synchronous.
-    pytest.mark.usefixtures("allow_async_unsafe"),
-]
-PASSWORD = "correct-horse-battery"
-# Chromium's own network features reach for hosts this closed network refuses.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-@pytest.fixture
-def allow_async_unsafe(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-@pytest.fixture
-def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        try:
-            yield b
-        finally:
-            b.close()
-
-
-def login(browser: object, live_server: object, username: str) -> object:
-    page = browser.new_page(locale="zh-CN")  # type: ignore[attr-defined]
-    page.goto(f"{live_server.url}/accounts/login/")  # type: ignore[attr-defined]
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")  # type: ignore[attr-defined]
-    return page
+pytestmark = BROWSER_MARKS
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)

@@ -66,6 +66,10 @@ INSTALLED_APPS = [
     "pqrisk.notifications",
     "pqrisk.exchange",
     "pqrisk.signals",
+    "pqrisk.bulletins",
+    "pqrisk.communication",
+    "pqrisk.supervision",
+    "pqrisk.dashboard",
     "pqrisk.web",
 ]
 
@@ -187,6 +191,34 @@ CELERY_BEAT_SCHEDULE = {
     "signals-weekly": {
         "task": "pqrisk.signals.tasks.detect_weekly",
         "schedule": crontab(hour=2, minute=30, day_of_week=1),
+    },
+    # Credit grades of enterprises with new records (hourly) and trigger-based supervision.
+    "supervision-regrade": {
+        "task": "pqrisk.supervision.tasks.regrade_changed",
+        "schedule": crontab(minute=20),
+    },
+    "supervision-triggers": {
+        "task": "pqrisk.supervision.tasks.run_triggers",
+        "schedule": crontab(hour=3, minute=30),
+    },
+    # Bulletins (产品质量安全资讯): last week's on Monday, last month's on the 1st, as drafts.
+    "bulletin-weekly": {
+        "task": "pqrisk.bulletins.tasks.draft_weekly",
+        "schedule": crontab(hour=6, minute=0, day_of_week=1),
+    },
+    "bulletin-monthly": {
+        "task": "pqrisk.bulletins.tasks.draft_monthly",
+        "schedule": crontab(hour=6, minute=30, day_of_month=1),
+    },
+    # Dashboard summary tables: incremental every five minutes, in full at night.
+    "dashboard-summaries": {
+        "task": "pqrisk.dashboard.tasks.refresh_summaries",
+        "schedule": 300.0,
+    },
+    "dashboard-summaries-full": {
+        "task": "pqrisk.dashboard.tasks.refresh_summaries",
+        "schedule": crontab(hour=3, minute=45),
+        "kwargs": {"full": True},
     },
     "run-pipeline": {"task": "pqrisk.screening.tasks.run_pipeline", "schedule": 300.0},
     "disposal-clocks": {"task": "pqrisk.disposal.tasks.check_deadlines", "schedule": 900.0},

@@ -41,6 +41,7 @@ class NavItem:
 # user, city-wide roles, the assessment centre and city bureau staff, experts)
 NAV: list[tuple[str, str, str, str]] = [
     ("首页", "web:home", "home", "pages"),
+    ("综合看板", "web:dashboard", "dashboard", "pages"),
     ("风险信息", "web:riskinfo_list", "riskinfo_", "pages"),
     ("风险事件", "web:event_list", "event_", "pages"),
     ("风险信号", "web:signal_list", "signal_", "pages"),
@@ -55,7 +56,11 @@ NAV: list[tuple[str, str, str, str]] = [
     ("跟踪事项", "web:tracking_list", "tracking_", "pages"),
     ("逾期督办", "web:disposal_overdue", "disposal_overdue", "city"),
     ("长三角共享", "web:exchange_list", "exchange_", "city"),
+    ("产品质量安全资讯", "web:bulletin_list", "bulletin_", "pages"),
+    ("风险交流", "web:communication_list", "communication_", "pages"),
     ("企业", "web:enterprise_list", "enterprise_", "pages"),
+    ("企业匹配复核", "web:matching_queue", "matching_", "pages"),
+    ("信用风险分级", "web:supervision_grade_list", "supervision_", "pages"),
     ("知识图谱", "graph:page", "graph:", "pages"),
     ("信息采集", "web:intake", "intake", "pages"),
     ("监测站", "web:station_list", "station_", "city"),

@@ -1,8 +1,6 @@
 from django.urls import path
 
-from pqrisk.warnings import views as warning_views
-
-from . import cases, disposal, feeds, inbox, signals, views
+from . import cases, disposal, inbox, profile, public, signals, views
 
 app_name = "web"
 
@@ -67,7 +65,7 @@ urlpatterns = [
     path("tracking/<int:pk>/", disposal.tracking_detail, name="tracking_detail"),
     path("tracking/<int:pk>/check/", disposal.tracking_check, name="tracking_check"),
     path("enterprises/", views.enterprise_list, name="enterprise_list"),
-    path("enterprises/<int:pk>/", views.enterprise_detail, name="enterprise_detail"),
+    path("enterprises/<int:pk>/", profile.enterprise_profile, name="enterprise_detail"),
     path("stations/", views.station_list, name="station_list"),
     path("stations/new/", views.station_new, name="station_new"),
     path("stations/<int:pk>/", views.station_detail, name="station_detail"),
@@ -79,15 +77,15 @@ urlpatterns = [
     path("quarantine/<int:pk>/replay/", views.quarantine_replay, name="quarantine_replay"),
     path("quarantine/<int:pk>/dismiss/", views.quarantine_dismiss, name="quarantine_dismiss"),
     path("audit/", views.audit_list, name="audit_list"),
-    path("public/advisories/", views.public_advisories, name="public_advisories"),
-    path("public/advisories/<int:pk>/", warning_views.public_advisory, name="public_advisory"),
+    path("public/advisories/", public.advisory_list, name="public_advisories"),
+    path("public/advisories/<int:pk>/", public.advisory_detail, name="public_advisory"),
     path(
         "public/advisories/<int:pk>/photos/<int:photo_pk>/",
-        warning_views.public_photo,
+        public.advisory_photo,
         name="public_photo",
     ),
-    path("public/advisories/rss.xml", feeds.AdvisoryFeed(), name="advisories_rss"),
-    path("public/advisories/atom.xml", feeds.AdvisoryAtomFeed(), name="advisories_atom"),
+    path("public/advisories/rss.xml", public.advisories_rss, name="advisories_rss"),
+    path("public/advisories/atom.xml", public.advisories_atom, name="advisories_atom"),
     path("inbox/", inbox.inbox, name="inbox"),
     path("inbox/read-all/", inbox.inbox_read_all, name="inbox_read_all"),
     path("inbox/email/", inbox.inbox_email, name="inbox_email"),
@@ -120,4 +118,109 @@ urlpatterns += [
         exchange_pages.exchange_partner_active,
         name="exchange_partner_active",
     ),
+]
+
+# 企业匹配复核: the review queue of record-to-enterprise/product matches (pqrisk/web/matching.py).
+from . import matching as matching_pages  # noqa: E402
+
+urlpatterns += [
+    path("matching/", matching_pages.matching_queue, name="matching_queue"),
+    path("matching/<int:pk>/confirm/", matching_pages.matching_confirm, name="matching_confirm"),
+    path("matching/<int:pk>/reject/", matching_pages.matching_reject, name="matching_reject"),
+]
+
+# Supervision by risk: credit grades, spot-check plans, triggered inspections, measures
+# (pqrisk/web/supervision.py).
+from . import supervision as supervision_pages  # noqa: E402
+
+urlpatterns += [
+    path("supervision/grades/", supervision_pages.grade_list, name="supervision_grade_list"),
+    path(
+        "supervision/grades/<int:pk>/",
+        supervision_pages.grade_detail,
+        name="supervision_grade_detail",
+    ),
+    path(
+        "supervision/grades/<int:pk>/recompute/",
+        supervision_pages.grade_recompute,
+        name="supervision_grade_recompute",
+    ),
+    path(
+        "supervision/grades/<int:pk>/measures/",
+        supervision_pages.measure_create,
+        name="supervision_measure_create",
+    ),
+    path("supervision/measures/", supervision_pages.measure_list, name="supervision_measure_list"),
+    path("supervision/plans/", supervision_pages.plan_list, name="supervision_plan_list"),
+    path("supervision/plans/new/", supervision_pages.plan_create, name="supervision_plan_create"),
+    path(
+        "supervision/plans/<int:pk>/",
+        supervision_pages.plan_detail,
+        name="supervision_plan_detail",
+    ),
+    path(
+        "supervision/plans/<int:pk>/export.xlsx",
+        supervision_pages.plan_export,
+        name="supervision_plan_export",
+    ),
+    path("supervision/inspections/", supervision_pages.task_list, name="supervision_task_list"),
+    path(
+        "supervision/inspections/<int:pk>/close/",
+        supervision_pages.task_close,
+        name="supervision_task_close",
+    ),
+]
+
+# 风险交流 (risk communication records: interviews, popular science, media briefings;
+# pqrisk/web/communication.py).
+from . import communication  # noqa: E402
+
+urlpatterns += [
+    path("communication/", communication.communication_list, name="communication_list"),
+    path("communication/new/", communication.communication_new, name="communication_new"),
+    path(
+        "communication/<int:pk>/", communication.communication_detail, name="communication_detail"
+    ),
+    path(
+        "communication/<int:pk>/edit/", communication.communication_edit, name="communication_edit"
+    ),
+    path(
+        "communication/<int:pk>/attachment/",
+        communication.communication_attachment,
+        name="communication_attachment",
+    ),
+]
+
+# 综合看板 (pqrisk/web/dashboard.py; data: pqrisk/dashboard/services.py).
+from . import dashboard  # noqa: E402
+
+urlpatterns += [
+    path("dashboard/", dashboard.dashboard, name="dashboard"),
+    path("dashboard/panels/<slug:name>/", dashboard.dashboard_panel, name="dashboard_panel"),
+    path(
+        "dashboard/download/<slug:name>.<slug:fmt>",
+        dashboard.dashboard_download,
+        name="dashboard_download",
+    ),
+]
+
+# 《产品质量安全资讯》 bulletins (pqrisk/web/bulletins.py).
+from . import bulletins  # noqa: E402
+
+urlpatterns += [
+    path("bulletins/", bulletins.bulletin_list, name="bulletin_list"),
+    path("bulletins/new/", bulletins.bulletin_new, name="bulletin_new"),
+    path("bulletins/<int:pk>/", bulletins.bulletin_detail, name="bulletin_detail"),
+    path("bulletins/<int:pk>/edit/", bulletins.bulletin_edit, name="bulletin_edit"),
+    path(
+        "bulletins/<int:pk>/regenerate/",
+        bulletins.bulletin_regenerate,
+        name="bulletin_regenerate",
+    ),
+    path(
+        "bulletins/<int:pk>/versions/<int:number>/<slug:fmt>/",
+        bulletins.bulletin_download,
+        name="bulletin_download",
+    ),
+    path("bulletins/<int:pk>/<slug:action>/", bulletins.bulletin_action, name="bulletin_action"),
 ]

@@ -29,6 +29,7 @@ from pqrisk.accounts.scoping import scope_queryset
 from pqrisk.assessment.models import Assessment
 from pqrisk.audit.models import AuditEvent
 from pqrisk.audit.services import history
+from pqrisk.communication.services import activities_for, may_record
 from pqrisk.core.assessment.matrix import PROBABILITY_BANDS, RISK_MATRIX, SEVERITY_LABELS
 from pqrisk.core.levels import WarningLevel
 from pqrisk.core.workflow import WARNING_MACHINE
@@ -64,7 +65,6 @@ from . import forms
 from .context import can_use_pages, is_city_user
 from .evidence import screening_result
 from .feedback import form_refused, service_error
-from .feeds import published_advisories
 
 PAGE_SIZE = 50
 EVENT_CARD_ITEMS = 20  # other items of an event listed on an item's page
@@ -91,6 +91,8 @@ OBJECT_PAGES = {
     "disposal.trackingitem": "web:tracking_detail",
     "exchange.exchangepackage": "web:exchange_detail",
     "signals.signal": "web:signal_detail",
+    "bulletins.bulletin": "web:bulletin_detail",
+    "communication.communicationactivity": "web:communication_detail",
     "enterprises.enterprise": "web:enterprise_detail",
     "stations.monitoringstation": "web:station_detail",
     "intake.quarantineditem": "web:quarantine_detail",
@@ -510,6 +512,8 @@ def warning_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "target_categories": warning.target_categories.order_by("code"),
             "disposal_districts": disposal_districts(warning),
             "can_share": may_export(request.user),
+            "communications": activities_for(warning)[:20],
+            "can_record_communication": may_record(request.user),
         },
     )
 
@@ -616,30 +620,6 @@ def enterprise_list(request: HttpRequest) -> HttpResponse:
         .order_by("name", "id")
     )
     return _listing(request, qs, forms.EnterpriseFilter, "web/enterprise_list.html")
-
-
-@require_GET
-@page()
-def enterprise_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    enterprise = get_object_or_404(
-        _scoped(request, Enterprise.objects.select_related("district")), pk=pk
-    )
-    infos = _scoped(
-        request,
-        enterprise.risk_infos.select_related("district", "product_category", "hazard"),
-    )
-    return render(
-        request,
-        "web/enterprise_detail.html",
-        {
-            "enterprise": enterprise,
-            "products": enterprise.products.all(),
-            "product_set": enterprise.product_set.select_related("category")
-            .annotate(n_infos=Count("risk_infos"))
-            .order_by("-n_infos", "name")[:100],
-            "page_obj": _paged(request, infos),
-        },
-    )
 
 
 # ---------------------------------------------------------------- stations, quarantine
@@ -892,13 +872,3 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     return render(
         request, "web/audit_list.html", {"filter_form": filter_form, "page_obj": page_obj}
     )
-
-
-# ---------------------------------------------------------------- public
-
-
-@require_GET
-def public_advisories(request: HttpRequest) -> HttpResponse:
-    """Published consumer advisories (风险提示): the only page the public sees."""
-    advisories = published_advisories()
-    return render(request, "web/public_advisories.html", {"advisories": advisories})

@@ -629,6 +629,357 @@ def _fit_reweighted(
     return glm.fit(y, weights, trend, start=(fit.alpha, fit.beta))
 
 
+@dataclass
+class _Outliers:
+    """Farrington weights in sparse form: every baseline point of row r weighs ``scale[r]``,
+    except the down-weighted points (row, col), which weigh ``scale[row] * (1 - loss)``."""
+
+    row: NDArray[np.int64]
+    col: NDArray[np.int64]
+    loss: FloatArray  # 1 - s^-2
+    scale: FloatArray  # (R,) n / sum of the unnormalised weights
+
+
+def _anscombe_outliers(
+    row: NDArray[np.int64],
+    col: NDArray[np.int64],
+    y: FloatArray,
+    mu: FloatArray,
+    hat: FloatArray,
+    phi: FloatArray,
+    threshold: float,
+    n: int,
+) -> _Outliers:
+    """``_reweight`` on candidate points only (y, mu, hat given at those points)."""
+    m3 = np.cbrt(mu)
+    one_minus_h = np.maximum(1.0 - hat, 1e-12)
+    s = 1.5 * (np.cbrt(y * y) - m3 * m3) / np.sqrt(m3 * phi[row] * one_minus_h)
+    hit = s > threshold
+    row, col, s = row[hit], col[hit], s[hit]
+    loss = 1.0 - 1.0 / (s * s)
+    total = n - np.bincount(row, weights=loss, minlength=phi.size)
+    return _Outliers(row, col, loss, n / total)
+
+
+class _SummedFarrington:
+    """The Farrington/Noufaily GLM fits from per-block sums instead of per-point passes.
+
+    Same models, starts and Newton steps as ``_fit_reweighted`` (the results agree to about
+    1e-10; tests hold them to 1e-8), but:
+
+    - the baseline points are ordered by block, so a per-block value reaches its points by a
+      broadcast instead of a gather;
+    - the Newton sums sum_i exp(alpha_j + beta t_i) (1, t_i, t_i^2) over a block come from the
+      block's runs of consecutive offsets: a run starting at offset a with length L sums to
+      exp(beta a / ppy) sum_{k<L} exp(beta k / ppy) (a + k)^m / ppy^m, so a Newton step costs
+      O(runs + longest run) exponentials per row instead of O(points) plus two products with
+      the (rows × points) design;
+    - the Farrington weights are 1 except at the few down-weighted points (times a common
+      scale, which cancels in the estimates), so the weighted fits correct the unweighted sums
+      at those points only;
+    - without trend every fit is closed-form per block (mean of the block), and so are its
+      dispersion, hat values and the re-weighting candidates;
+    - each row stops iterating once its own Newton step is below the tolerance.
+    """
+
+    def __init__(self, design: FarringtonDesign, ppy: int) -> None:
+        order = np.lexsort((design.offsets, design.block))
+        self.offsets = design.offsets[order]
+        self.block = design.block[order]
+        k = design.n_blocks
+        self.k = k
+        self.n = int(self.offsets.size)
+        self.t = self.offsets / ppy
+        self.glm = _BlockTrendGLM(self.block, k, self.t)
+        counts = np.bincount(self.block, minlength=k)
+        self.counts = counts
+        self.count = counts.astype(np.float64)
+        self.tsum = np.bincount(self.block, weights=self.t, minlength=k)
+        brk = np.flatnonzero((np.diff(self.offsets) != 1) | (np.diff(self.block) != 0)) + 1
+        starts = np.r_[0, brk]
+        length = np.r_[brk, self.n] - starts
+        a = self.offsets[starts].astype(np.float64)
+        j = self.block[starts]
+        nr = int(starts.size)
+        kk = np.arange(int(length.max()))
+        self.k_over_ppy = kk / ppy
+        self.a_over_ppy = a / ppy
+        inrun = kk[:, None] < length[None, :]
+        # (longest run × 3 runs): sum_{k<L} q^k k^m for m = 0, 1, 2 and each run's length L.
+        self.powers = np.hstack(
+            [np.where(inrun, kk[:, None].astype(np.float64) ** m, 0.0) for m in range(3)]
+        )
+        # (3 runs × 3 blocks): q^a times those sums -> per block sum of q^(a+k) (1, t, t²),
+        # t = (a + k) / ppy.
+        w = np.zeros((3, nr, 3 * k))
+        r = np.arange(nr)
+        w[0, r, j] = 1.0
+        w[0, r, k + j] = a / ppy
+        w[1, r, k + j] = 1.0 / ppy
+        w[0, r, 2 * k + j] = a * a / ppy**2
+        w[1, r, 2 * k + j] = 2.0 * a / ppy**2
+        w[2, r, 2 * k + j] = 1.0 / ppy**2
+        self.runs_to_blocks = w.reshape(3 * nr, 3 * k)
+        self.n_runs = nr
+        ends = np.cumsum(counts)
+        self.slices = [slice(int(e - c), int(e)) for e, c in zip(ends, counts, strict=True)]
+        self._work: dict[str, Any] = {}
+
+    def _sums(self, params: FloatArray) -> FloatArray:
+        """Unweighted Newton sums (R, 2K+1): per block sum mu, sum mu t; then sum mu t²."""
+        k, nr = self.k, self.n_runs
+        rows = params.shape[0]
+        beta = params[:, k]
+        g = np.exp(np.multiply.outer(beta, self.k_over_ppy)) @ self.powers
+        g = g.reshape(rows, 3, nr)
+        g *= np.exp(np.multiply.outer(beta, self.a_over_ppy))[:, None, :]
+        stu = g.reshape(rows, 3 * nr) @ self.runs_to_blocks
+        ea = np.exp(params[:, :k])
+        hs = np.empty((rows, 2 * k + 1))
+        np.multiply(ea, stu[:, :k], out=hs[:, :k])
+        np.multiply(ea, stu[:, k : 2 * k], out=hs[:, k : 2 * k])
+        hs[:, 2 * k] = np.einsum("ij,ij->i", ea, stu[:, 2 * k :])
+        return hs
+
+    def _buffer(self, name: str, shape: tuple[int, int], dtype: type = np.float64) -> Any:
+        """A scratch array reused from chunk to chunk: fresh large temporaries cost page
+        faults that, at this problem size, take longer than the arithmetic done in them."""
+        buf = self._work.get(name)
+        if buf is None or buf.shape != shape:
+            buf = np.empty(shape, dtype=dtype)
+            self._work[name] = buf
+        return buf
+
+    def _mu(self, params: FloatArray, out: FloatArray, sign: float = 1.0) -> FloatArray:
+        """Per point exp(sign (alpha_block + beta t)), points in block order, into ``out``."""
+        k = self.k
+        np.multiply.outer(sign * params[:, k], self.t, out=out)
+        for j, sl in enumerate(self.slices):
+            out[:, sl] += sign * params[:, j : j + 1]
+        np.exp(out, out=out)
+        return out
+
+    def _hat(
+        self, mu: FloatArray, a: FloatArray, bs: FloatArray, d: FloatArray, out: FloatArray
+    ) -> FloatArray:
+        """``_BlockTrendGLM.hat`` of an unweighted fit with trend, into ``out``."""
+        inv_a = 1.0 / a
+        m = bs * inv_a
+        for j, sl in enumerate(self.slices):
+            np.subtract(self.t[sl], m[:, j : j + 1], out=out[:, sl])
+        out *= out
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out /= np.where(np.isfinite(d), d, np.inf)[:, None]
+        for j, sl in enumerate(self.slices):
+            out[:, sl] += inv_a[:, j : j + 1]
+        out *= mu
+        return out
+
+    def _outlier_sums(self, params: FloatArray, out: _Outliers) -> FloatArray:
+        """The part of ``_sums`` that the down-weighting removes (loss × mu at outliers)."""
+        k = self.k
+        rows = params.shape[0]
+        bj = self.block[out.col]
+        tj = self.t[out.col]
+        idx = out.row * k + bj
+        dm = out.loss * np.exp(params[out.row, bj] + params[out.row, k] * tj)
+        hs = np.empty((rows, 2 * k + 1))
+        hs[:, :k] = np.bincount(idx, weights=dm, minlength=rows * k).reshape(rows, k)
+        dm *= tj
+        hs[:, k : 2 * k] = np.bincount(idx, weights=dm, minlength=rows * k).reshape(rows, k)
+        dm *= tj
+        hs[:, 2 * k] = np.bincount(out.row, weights=dm, minlength=rows)
+        return hs
+
+    def _newton(
+        self,
+        params: FloatArray,
+        sy: FloatArray,
+        sty: FloatArray,
+        zero: BoolArray,
+        empty: BoolArray,
+        out: _Outliers | None,
+        max_iter: int = 50,
+        tol: float = 1e-5,
+    ) -> None:
+        # Unlike _BlockTrendGLM.fit, a row stops once its own step is below tol: its sums
+        # are cheap to gather, so the converged rows need not keep stepping.
+        live = np.arange(params.shape[0])
+        p = params
+        for _ in range(max_iter):
+            hs = self._sums(p)
+            if out is not None:
+                hs -= self._outlier_sums(p, out)
+            step = self.glm._newton_step(hs, p, sy, sty, zero, empty)
+            if p is not params:
+                params[live] = p
+            going = step > tol
+            if not going.any():
+                break
+            if not going.all():
+                live = live[going]
+                p = params[live]
+                sy, sty, zero, empty = sy[going], sty[going], zero[going], empty[going]
+                if out is not None:
+                    keep = going[out.row]
+                    renumber = np.cumsum(going) - 1
+                    out = _Outliers(
+                        renumber[out.row[keep]], out.col[keep], out.loss[keep], out.scale[going]
+                    )
+
+    def fit(self, yb: FloatArray, trend: bool, threshold: float) -> tuple[_Fit | None, _Fit]:
+        """``_fit_reweighted(glm, yb, y23, trend, threshold)`` with and (if ``trend``) without
+        trend, for yb (rows × points in block order)."""
+        k = self.k
+        sums = yb @ self.glm.gt
+        sy, sty = sums[:, :k], sums[:, k]
+        y2 = np.multiply(yb, yb, out=self._buffer("y2", yb.shape))
+        zero = sy <= 0.0
+        empty: BoolArray = np.asarray(zero.all(axis=1), dtype=bool)
+        with np.errstate(divide="ignore"):
+            alpha = np.where(zero, _EMPTY, np.log(np.where(zero, 1.0, sy) / self.count))
+        fit_t = self._fit_trend(yb, y2, sy, sty, zero, empty, alpha, threshold) if trend else None
+        return fit_t, self._fit_flat(yb, y2, sy, zero, alpha, threshold)
+
+    def _fit_trend(
+        self,
+        yb: FloatArray,
+        y2: FloatArray,
+        sy: FloatArray,
+        sty: FloatArray,
+        zero: BoolArray,
+        empty: BoolArray,
+        alpha: FloatArray,
+        threshold: float,
+    ) -> _Fit:
+        k, n = self.k, self.n
+        rows = yb.shape[0]
+        df = max(n - k - 1, 1)
+        params = np.hstack([alpha, np.zeros((rows, 1))])
+        self._newton(params, sy, sty, zero, empty, None)
+        params[:, :k] = np.where(zero, _EMPTY, params[:, :k])
+        mu = self._mu(params, self._buffer("mu", yb.shape))
+        hs = self._sums(params)
+        a, bs, c = hs[:, :k], hs[:, k : 2 * k], hs[:, 2 * k]
+        a_safe = np.where(zero, 1.0, a)
+        bz = np.where(zero, 0.0, bs)
+        d = np.where(empty, np.inf, c - (bz * bz / a_safe).sum(axis=1))
+        excess = np.subtract(yb, mu, out=self._buffer("excess", yb.shape))
+        work = np.multiply(excess, excess, out=self._buffer("work", yb.shape))
+        positive = np.greater(mu, 0.0, out=self._buffer("mask", yb.shape, np.bool_))
+        work[~positive] = 0.0
+        np.divide(work, mu, out=work, where=positive)
+        dispersion = work.sum(axis=1) / df
+        beta0 = params[:, k].copy()
+        alpha0 = params[:, :k].copy()
+        hat = self._hat(mu, a_safe, bs, d, self._buffer("hat", yb.shape))
+        phi = np.maximum(dispersion, 1.0)
+        # lim = threshold² phi (1 - hat) mu, as in _reweight.
+        lim = np.subtract(1.0, hat, out=work)
+        lim *= ((threshold * threshold) * phi)[:, None]
+        lim *= mu
+        cand = np.greater(excess, 0.0, out=positive)
+        np.multiply(excess, excess, out=excess)
+        cand &= excess > lim
+        row, col = np.nonzero(cand)
+        out = _anscombe_outliers(
+            row, col, yb[row, col], mu[row, col], hat[row, col], phi, threshold, n
+        )
+
+        # Weighted refit from the unweighted estimates (weights without their common scale).
+        bj = self.block[out.col]
+        idx = out.row * k + bj
+        yo = yb[out.row, out.col]
+        ly = out.loss * yo
+        wsy = sy - np.bincount(idx, weights=ly, minlength=rows * k).reshape(rows, k)
+        wsty = sty - np.bincount(out.row, weights=ly * self.t[out.col], minlength=rows)
+        wsum = self.count - np.bincount(idx, weights=out.loss, minlength=rows * k).reshape(rows, k)
+        with np.errstate(divide="ignore"):
+            start = np.where(zero, _EMPTY, np.log(np.where(zero, 1.0, wsy) / wsum))
+        params[:, :k] = np.where(zero, _EMPTY, np.where(np.isfinite(alpha0), alpha0, start))
+        params[:, k] = np.where(np.isfinite(beta0), beta0, 0.0)
+        self._newton(params, wsy, wsty, zero, empty, out)
+        params[:, :k] = np.where(zero, _EMPTY, params[:, :k])
+        hs_all = self._sums(params)
+        scale = out.scale
+        hs = (hs_all - self._outlier_sums(params, out)) * scale[:, None]
+        a, bs, c = hs[:, :k], hs[:, k : 2 * k], hs[:, 2 * k]
+        a_safe = np.where(zero, 1.0, a)
+        bz = np.where(zero, 0.0, bs)
+        d = np.where(empty, np.inf, c - (bz * bz / a_safe).sum(axis=1))
+        # Pearson X² of all points, sum y²/mu - 2 sum y + sum mu (blocks of zeros add 0),
+        # minus the down-weighted share at the outliers.
+        inv = np.hstack([np.where(zero, 0.0, params[:, :k]), params[:, k : k + 1]])
+        inv_mu = self._mu(inv, mu, -1.0)
+        total = np.einsum("ij,ij->i", y2, inv_mu) - 2.0 * sy.sum(axis=1) + hs_all[:, :k].sum(axis=1)
+        mo = np.exp(params[out.row, bj] + params[out.row, k] * self.t[out.col])
+        total -= np.bincount(out.row, weights=out.loss * (yo - mo) ** 2 / mo, minlength=rows)
+        dispersion = scale * total / df
+        return _Fit(params[:, :k].copy(), params[:, k].copy(), _NO_MU, a_safe, bs, d, dispersion)
+
+    def _fit_flat(
+        self,
+        yb: FloatArray,
+        y2: FloatArray,
+        sy: FloatArray,
+        zero: BoolArray,
+        alpha: FloatArray,
+        threshold: float,
+    ) -> _Fit:
+        k, n = self.k, self.n
+        rows = yb.shape[0]
+        df = max(n - k, 1)
+        y2sum = y2 @ self.glm.g
+        mu = np.exp(alpha)
+        a = mu * self.count
+        a_safe = np.where(zero, 1.0, a)
+        # Per block, sum (y - mu)² / mu = sum y² / mu - 2 sum y + n mu.
+        with np.errstate(divide="ignore", invalid="ignore"):
+            pearson = np.where(zero, 0.0, y2sum / mu - 2.0 * sy + a)
+        dispersion = pearson.sum(axis=1) / df
+        phi = np.maximum(dispersion, 1.0)
+        hat = mu / a_safe
+        # A point is a candidate when its Pearson residual exceeds the threshold, i.e. y above a
+        # per-block bound (lowered by a hair so rounding cannot drop a candidate).
+        lim = (threshold * threshold) * phi[:, None] * (1.0 - hat) * mu
+        bound = mu + np.sqrt(lim) * (1.0 - 1e-9)
+        cand = self._buffer("mask", yb.shape, np.bool_)
+        for j, sl in enumerate(self.slices):
+            np.greater(yb[:, sl], bound[:, j : j + 1], out=cand[:, sl])
+        row, col = np.nonzero(cand)
+        bj = self.block[col]
+        out = _anscombe_outliers(
+            row, col, yb[row, col], mu[row, bj], hat[row, bj], phi, threshold, n
+        )
+
+        bj = self.block[out.col]
+        idx = out.row * k + bj
+        yo = yb[out.row, out.col]
+        wsy = sy - np.bincount(idx, weights=out.loss * yo, minlength=rows * k).reshape(rows, k)
+        wsum = self.count - np.bincount(idx, weights=out.loss, minlength=rows * k).reshape(rows, k)
+        wts = self.tsum - np.bincount(
+            idx, weights=out.loss * self.t[out.col], minlength=rows * k
+        ).reshape(rows, k)
+        with np.errstate(divide="ignore"):
+            walpha = np.where(zero, _EMPTY, np.log(np.where(zero, 1.0, wsy) / wsum))
+        wmu = np.exp(walpha)
+        scale = out.scale[:, None]
+        a = scale * wmu * wsum
+        bs = scale * wmu * wts
+        with np.errstate(divide="ignore", invalid="ignore"):
+            pearson = np.where(zero, 0.0, y2sum / wmu - 2.0 * sy + self.count * wmu)
+        total = pearson.sum(axis=1)
+        mo = wmu[out.row, bj]
+        total -= np.bincount(out.row, weights=out.loss * (yo - mo) ** 2 / mo, minlength=rows)
+        dispersion = out.scale * total / df
+        d = np.full(rows, np.inf)
+        return _Fit(walpha, np.zeros(rows), _NO_MU, np.where(zero, 1.0, a), bs, d, dispersion)
+
+
+# Fits that are not followed by hat values or re-weighting keep no per-point means.
+_NO_MU: FloatArray = np.empty((0, 0))
+
+
 def farrington(
     counts: Any,
     *,
@@ -656,6 +1007,41 @@ def farrington(
     ``p_trend``, b >= 3 and the prediction does not exceed the largest baseline count.
     """
     y = validate_counts(counts)
+    return _farrington(
+        y,
+        ppy,
+        variant,
+        b,
+        w,
+        alpha,
+        weights_threshold,
+        trend,
+        p_trend,
+        limit54,
+        first,
+        chunk_elements,
+        reference=False,
+    )
+
+
+def _farrington(
+    y: FloatArray,
+    ppy: int,
+    variant: str,
+    b: int,
+    w: int,
+    alpha: float,
+    weights_threshold: float,
+    trend: bool,
+    p_trend: float,
+    limit54: tuple[int, int],
+    first: int,
+    chunk_elements: int,
+    *,
+    reference: bool,
+) -> Detection:
+    """``farrington`` on validated counts; ``reference=True`` fits every model point by point
+    (``_fit_reweighted``), the slower original the fast path is tested against."""
     if variant == "farrington":
         design = farrington_design(ppy, b, w, 1, w)
     elif variant == "noufaily":
@@ -676,18 +1062,27 @@ def farrington(
         return Detection(name, first, statistic, threshold, expected, alarm, _status(alarm, ok))
 
     glm = _BlockTrendGLM(design.block, design.n_blocks, design.offsets / ppy)
+    summed = _SummedFarrington(design, ppy)
+    offsets = design.offsets if reference else summed.offsets
     times = np.arange(lo, t)
     window = np.cumsum(np.pad(y, ((0, 0), (1, 0))), axis=1)
     recent = window[:, limit54[1] :] - window[:, : -limit54[1]]  # sum of last limit54[1]
-    per_chunk = max(1, chunk_elements // (design.offsets.size * times.size))
+    # The summed fits keep a few per-point scratch arrays where the point-by-point fits make
+    # a dozen fresh temporaries per model, so they take chunks five times larger.
+    budget = chunk_elements if reference else 5 * chunk_elements
+    per_chunk = max(1, budget // (design.offsets.size * times.size))
     z = float(special.ndtri(1.0 - alpha))
     for s0 in range(0, s, per_chunk):
         ps = np.repeat(np.arange(s0, min(s, s0 + per_chunk)), times.size)
         pt = np.tile(times, min(s, s0 + per_chunk) - s0)
-        yb = y[ps[:, None], pt[:, None] + design.offsets[None, :]]
-        y23 = np.cbrt(yb * yb)
-        fit_t = _fit_reweighted(glm, yb, y23, True, weights_threshold) if trend else None
-        fit_0 = _fit_reweighted(glm, yb, y23, False, weights_threshold)
+        yb = y[ps[:, None], pt[:, None] + offsets[None, :]]
+        fit_t: _Fit | None
+        if reference:
+            y23 = np.cbrt(yb * yb)
+            fit_t = _fit_reweighted(glm, yb, y23, True, weights_threshold) if trend else None
+            fit_0 = _fit_reweighted(glm, yb, y23, False, weights_threshold)
+        else:
+            fit_t, fit_0 = summed.fit(yb, trend, weights_threshold)
         if fit_t is not None:
             df = design.offsets.size - design.n_blocks - 1
             with np.errstate(divide="ignore", invalid="ignore"):

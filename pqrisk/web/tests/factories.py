@@ -63,6 +63,7 @@ def risk_info(
         "product_category", ProductCategory.objects.order_by("-level", "code").first()
     )
     fields.setdefault("hazard", HazardType.objects.order_by("code").first())
+    fields.setdefault("signals", ["监督抽查不合格：电气强度"])
     return RiskInfo.objects.create(
         raw_item=raw,
         status=status,
@@ -70,7 +71,6 @@ def risk_info(
         text=raw.payload["text"],
         content_hash=raw.payload_hash,
         district=district(district_code) if district_code else None,
-        signals=["监督抽查不合格：电气强度"],
         **fields,
     )
 

@@ -11,6 +11,7 @@ from pqrisk.core.signals.simulate import SimulationConfig, simulate
 from pqrisk.core.signals.temporal import (
     INSUFFICIENT_BASELINE,
     _BlockTrendGLM,
+    _farrington,
     farrington,
     farrington_design,
 )
@@ -129,3 +130,46 @@ def test_fewer_than_five_cases_in_four_weeks_never_alarm() -> None:
     y[299] = 5
     det = farrington(y[None, :], variant="noufaily", first=263)
     assert np.flatnonzero(det.alarm[0]).tolist() == [299 - 263]
+
+
+def _awkward_counts(seed: int) -> np.ndarray:
+    """Seasonal over-dispersed series plus the cases that stress the fits: outbreaks, trends,
+    empty seasonal blocks, all-zero and near-zero series, large and fractional counts."""
+    rng = np.random.default_rng(seed)
+    weeks = np.arange(416)
+    level = rng.uniform(0.2, 40.0, (12, 1))
+    trend = rng.normal(0.0, 0.002, (12, 1))
+    season = 1.0 + 0.5 * np.sin(2 * np.pi * weeks / 52 + rng.uniform(0, 6, (12, 1)))
+    mean = level * season * np.exp(trend * (weeks - 300))
+    y = rng.negative_binomial(2.0, 2.0 / (2.0 + mean)).astype(float)
+    y[0, rng.integers(0, 416, 20)] += rng.integers(10, 60, 20)  # past outbreaks
+    y[1] = 0.0
+    y[2] = 0.0
+    y[2, [30, 200, 390]] = 1.0  # almost empty
+    y[3, (weeks % 52) > 10] = 0.0  # whole seasonal blocks without cases
+    y[4] *= 1000.0
+    y[5] = np.round(y[5] * rng.uniform(0.5, 1.5, 416), 2)  # weighted estimates
+    y[6] = np.where(weeks < 200, 0.0, y[6] * 3)  # a series that starts late
+    return y
+
+
+@pytest.mark.parametrize("variant", ["farrington", "noufaily"])
+@pytest.mark.parametrize("trend", [True, False])
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_summed_fits_equal_the_point_by_point_reference(
+    variant: str, trend: bool, seed: int
+) -> None:
+    y = _awkward_counts(seed)
+    args = (52, variant, 5, 3, 0.05, 2.58, trend, 0.05, (5, 4), 263)
+    fast = farrington(y, variant=variant, trend=trend, first=263)
+    ref = _farrington(y, *args, 60_000, reference=True)
+    for chunk in (60_000, 3_000):  # one block of series, and one series at a time
+        det = _farrington(y, *args, chunk, reference=False)
+        for name in ("statistic", "threshold", "expected"):
+            got, want = getattr(det, name), getattr(ref, name)
+            np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
+            np.testing.assert_allclose(got, want, rtol=1e-8, atol=1e-12, err_msg=name)
+        np.testing.assert_array_equal(det.alarm, ref.alarm)
+        np.testing.assert_array_equal(det.status, ref.status)
+    np.testing.assert_array_equal(fast.alarm, ref.alarm)
+    np.testing.assert_allclose(fast.expected, ref.expected, rtol=1e-8, atol=1e-12)
