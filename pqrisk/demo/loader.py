@@ -111,6 +111,7 @@ def load_demo(
     passwords = ensure_demo_users()
     lines.extend(walk_demo_loop())
     lines.extend(walk_demo_assessment())
+    lines.extend(demo_supervision_and_summaries())
     lines.append(f"真实事件标注：{out_dir / 'ground_truth.json'}")
     lines.append("演示账号（用户名 / 密码 / 角色）：")
     for username, role, _district, organisation in DEMO_USERS:
@@ -134,6 +135,31 @@ def detect_demo_signals() -> list[str]:
     parts = "，".join(f"{names[k]} {r.new_signals} 条" for k, r in by_kind.items() if k in names)
     seconds = sum(r.seconds for r in runs)
     return [f"风险信号检测：{parts}（用时 {seconds:.1f} 秒）"]
+
+
+def demo_supervision_and_summaries() -> list[str]:
+    """What the scheduled jobs would have done by now: product risk levels and credit
+    grades, trigger-based inspection tasks, the dashboard's summary tables and last
+    month's bulletin draft."""
+    from collections import Counter
+
+    from pqrisk.bulletins.choices import BulletinKind
+    from pqrisk.bulletins.services import draft_periodic
+    from pqrisk.dashboard.summaries import refresh
+    from pqrisk.supervision.models import CreditGrade
+    from pqrisk.supervision.services import regrade_changed, run_triggers
+
+    graded = regrade_changed()
+    grades = Counter(CreditGrade.objects.filter(is_current=True).values_list("grade", flat=True))
+    triggers = run_triggers()
+    summary = refresh(full=True)
+    bulletin = draft_periodic(BulletinKind.MONTHLY)
+    shown = "、".join(f"{g}类 {grades.get(g, 0)} 家" for g in "ABCD")
+    return [
+        f"信用风险分级：{graded['regraded']} 家企业（{shown}）；触发检查任务 {triggers.created} 项",
+        f"综合看板汇总：{summary.rows} 行（用时 {summary.seconds:.1f} 秒）",
+        f"产品质量安全资讯：{bulletin.title if bulletin else '上月月刊已存在'}（草稿）",
+    ]
 
 
 @transaction.atomic

@@ -103,6 +103,12 @@ def _today() -> date:
 LEVEL_LABELS = {level.value: level.label for level in RiskLevel}
 
 
+# Open statistical signals make a category high-risk (until reviewed) from this many on: a
+# single signal is as likely noise as news (project default; PQRISK_SUPERVISION key
+# "product_signal_min").
+PRODUCT_SIGNAL_MIN = 3
+
+
 def refresh_product_levels(now: datetime | None = None) -> int:
     """Recompute every product category's tier; store only changes. Returns the changes."""
     from pqrisk.assessment.models import Assessment, AssessmentCase
@@ -112,11 +118,19 @@ def refresh_product_levels(now: datetime | None = None) -> int:
     since = now - timedelta(days=int(_config().get("product_window_days", 730)))
     levels: dict[int, set[str]] = defaultdict(set)
     reasons: dict[int, list[str]] = defaultdict(list)
-    for cat, level, pk in Assessment.objects.filter(
+    # Item-level assessments (one per risk item, mostly automatic) say how risky the
+    # category's items typically are: their median level counts, not the single worst
+    # item. Concluded cases (experts, consultation) count at their level.
+    item_levels: dict[int, list[str]] = defaultdict(list)
+    for cat, level in Assessment.objects.filter(
         created_at__gte=since, risk_info__product_category__isnull=False
-    ).values_list("risk_info__product_category", "level", "pk"):
-        levels[cat].add(level)
-        reasons[cat].append(f"风险评估#{pk}：{LEVEL_LABELS.get(level, level)}")
+    ).values_list("risk_info__product_category", "level"):
+        item_levels[cat].append(level)
+    for cat, found in item_levels.items():
+        ranked = sorted(found, key=lambda v: RiskLevel(v).rank)
+        median = ranked[(len(ranked) - 1) // 2]
+        levels[cat].add(median)
+        reasons[cat].append(f"风险评估{len(found)}项，中位等级：{LEVEL_LABELS.get(median, median)}")
     for cat, level, code in (
         AssessmentCase.objects.filter(product_category__isnull=False, opened_at__gte=since)
         .exclude(final_level="")
@@ -124,6 +138,7 @@ def refresh_product_levels(now: datetime | None = None) -> int:
     ):
         levels[cat].add(level)
         reasons[cat].append(f"评估任务{code}：{LEVEL_LABELS.get(level, level)}")
+    minimum_signals = int(_config().get("product_signal_min", PRODUCT_SIGNAL_MIN))
     signals: dict[int, int] = defaultdict(int)
     for cat, title in Signal.objects.filter(
         status="new", product_category__isnull=False, period_end__gte=since.date()
@@ -133,7 +148,10 @@ def refresh_product_levels(now: datetime | None = None) -> int:
     existing = {p.product_category_id: p for p in ProductRiskLevel.objects.all()}
     changed = 0
     for cat in set(levels) | set(signals) | set(existing):
-        tier = grading.product_tier(levels.get(cat, ()), signals.get(cat, 0))
+        open_signals = signals.get(cat, 0)
+        tier = grading.product_tier(
+            levels.get(cat, ()), open_signals if open_signals >= minimum_signals else 0
+        )
         why = reasons.get(cat, [])[:20]
         row = existing.get(cat)
         if row is None:
