@@ -113,9 +113,23 @@ def signals_rising(infos: Iterable[RiskInfo], now: datetime | None = None) -> bo
     return recent >= RISING_MIN and recent > earlier
 
 
+# Severity hints (pqrisk/core/screening/extract.py): 3 = hospitalised or seriously injured,
+# 4 = death. Harm of that degree already happening makes a warning urgent (紧急); minor
+# injuries and routine hospital injury records are the background of most products.
+URGENT_SEVERITY = 3
+
+
 def injury_occurred(infos: Iterable[RiskInfo]) -> bool:
-    """Whether any item reports someone hurt (an injury record or a severity of 2+)."""
-    return any(i.source_kind == "injury" or (i.severity_hint or 0) >= 2 for i in infos)
+    """Whether serious harm (severity hint 3 or 4) is being done now: an item reporting it
+    within RISING_WINDOW of the latest item (undated items count)."""
+    infos = list(infos)
+    times = [i.occurred_at for i in infos if i.occurred_at is not None]
+    since = max(times) - RISING_WINDOW if times else None
+    return any(
+        (i.severity_hint or 0) >= URGENT_SEVERITY
+        and (since is None or i.occurred_at is None or i.occurred_at >= since)
+        for i in infos
+    )
 
 
 def evidence_urgency(infos: Iterable[RiskInfo]) -> Urgency:
