@@ -159,11 +159,17 @@ def run_temporal(
     new = updated = 0
     found = episodes(alarms, first) if alarms else []
     minimum = option("min_episode_count")
+    # The register rows the signals name, read once for the run rather than per episode.
+    register = Register(
+        ProductCategory.objects.in_bulk({k.category_id for k in series.keys}),
+        HazardType.objects.in_bulk({k.hazard_id for k in series.keys}),
+        District.objects.in_bulk(),
+    )
     for ep in found:
         observed = float(series.counts[ep.series, ep.start : ep.end + 1].sum())
         if observed < minimum:
             continue
-        created = _store_temporal(series, ep, details, observed)
+        created = _store_temporal(series, ep, details, observed, register)
         new += created
         updated += not created
     run.series, run.periods = n_series, n_periods
@@ -183,8 +189,19 @@ def first_record_day() -> date:
     return timezone.localtime(earliest).date() if earliest else timezone.localdate()
 
 
+@dataclass(frozen=True)
+class Register:
+    categories: dict[int, ProductCategory]
+    hazards: dict[int, HazardType]
+    districts: dict[int, District]
+
+
 def _store_temporal(
-    series: CountSeries, ep: Episode, details: dict[str, Any], observed: float
+    series: CountSeries,
+    ep: Episode,
+    details: dict[str, Any],
+    observed: float,
+    register: Register,
 ) -> bool:
     """Create or extend the signal of this episode; True if created."""
     key: SeriesKey = series.keys[ep.series]
@@ -193,9 +210,9 @@ def _store_temporal(
     end_day = period_end(series.starts[ep.end], series.granularity)
     series_key = f"temporal|{series.granularity}|{key.text}"
     chart, expected, score = _chart(series, ep, details)
-    category = ProductCategory.objects.get(pk=key.category_id)
-    hazard = HazardType.objects.get(pk=key.hazard_id)
-    district = District.objects.get(pk=key.district_id) if key.district_id else None
+    category = register.categories[key.category_id]
+    hazard = register.hazards[key.hazard_id]
+    district = register.districts[key.district_id] if key.district_id else None
     where = district.name if district else "全市"
     source = SourceKind(key.source).label if key.source else "各来源合计"
     unit = "天" if series.granularity == Granularity.DAY else "周"

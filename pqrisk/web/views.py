@@ -456,14 +456,15 @@ def warning_detail(request: HttpRequest, pk: int) -> HttpResponse:
     tasks = list(_scoped(request, warning.tasks.select_related("district")))
     _mark_clocks(tasks)
     user: Any = request.user
+    available = {t.action: t for t in WARNING_MACHINE.available(warning.status, user.role_codes)}
+    # Approve and update have their own forms (level; new text and identification).
     transitions = [
         {"action": t.action, "label": t.label, "form": forms.NoteForm(prefix=t.action)}
-        for t in WARNING_MACHINE.available(warning.status, user.role_codes)
+        for t in available.values()
         if t.action not in ("approve", "update")
     ]
-    can_update = any(
-        t.action == "update" for t in WARNING_MACHINE.available(warning.status, user.role_codes)
-    )
+    can_update = "update" in available
+    can_approve = "approve" in available
     current = {
         "title": warning.title,
         "body": warning.body,
@@ -473,9 +474,6 @@ def warning_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "product_models": warning.product_models,
         "batches": warning.batches,
     }
-    can_approve = any(
-        t.action == "approve" for t in WARNING_MACHINE.available(warning.status, user.role_codes)
-    )
     return render(
         request,
         "web/warning_detail.html",
