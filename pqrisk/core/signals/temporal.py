@@ -205,6 +205,20 @@ def count_quantile(q: float, mean: FloatArray, size: FloatArray, prob: FloatArra
     return out.reshape(shape)
 
 
+def _nb_quantiles(q: float, mean: FloatArray, size: FloatArray, prob: FloatArray) -> FloatArray:
+    """``count_quantile`` by summing the probability function (compiled); the rows where that
+    could underflow or run long still go through ``count_quantile``."""
+    from . import _farrington_jit as jit
+
+    mean = np.ascontiguousarray(mean, dtype=np.float64)
+    out = np.empty_like(mean)
+    jit.nb_quantiles(q, mean, np.ascontiguousarray(size), np.ascontiguousarray(prob), out)
+    hard = np.isnan(out)
+    if hard.any():
+        out[hard] = count_quantile(q, mean[hard], size[hard], prob[hard])
+    return out
+
+
 def _unique_quantile(q: float, mean: FloatArray, var: FloatArray) -> FloatArray:
     """count_quantile of the method-of-moments NB, computed once per distinct (mean, var)."""
     key = mean.ravel() + 1j * var.ravel()
@@ -463,6 +477,7 @@ class _Fit:
     bsum: FloatArray  # (R, K) sum of working weight × time per block
     d: FloatArray  # (R,) Schur complement of the trend (inf without trend)
     dispersion: FloatArray  # (R,) Pearson X² / df, not floored
+    converged: BoolArray | None = None  # (R,) Newton's last step within tolerance (trend)
 
 
 # Intercept of a block whose counts are all zero: the MLE is -inf; a finite stand-in keeps
@@ -496,7 +511,7 @@ class _BlockTrendGLM:
         weights: FloatArray | None,
         trend: bool,
         start: tuple[FloatArray, FloatArray] | None = None,
-        max_iter: int = 50,
+        max_iter: int = 100,
         tol: float = 1e-5,
     ) -> _Fit:
         k = self.k
@@ -525,6 +540,7 @@ class _BlockTrendGLM:
                 step = self._newton_step(om @ self.h, params, sy, sums[:, k], zero, empty)
                 if not (step > tol).any():
                     break
+            converged = step <= tol  # NaN steps are not convergence either
             alpha = np.where(zero, _EMPTY, params[:, :k])
             beta = params[:, k]
         eta = np.hstack([alpha, beta[:, None]]) @ self.xt
@@ -545,7 +561,7 @@ class _BlockTrendGLM:
         pearson = np.divide(resid, mu, out=np.zeros_like(mu), where=mu > 0)
         df = y.shape[1] - k - (1 if trend else 0)
         dispersion = pearson.sum(axis=1) / max(df, 1)
-        return _Fit(alpha, beta, mu, a_safe, bs, d, dispersion)
+        return _Fit(alpha, beta, mu, a_safe, bs, d, dispersion, converged if trend else None)
 
     def _newton_step(
         self,
@@ -626,354 +642,66 @@ def _fit_reweighted(
     fit = glm.fit(y, None, trend)
     phi = np.maximum(fit.dispersion, 1.0)
     weights = _reweight(y, y23, fit, glm.hat(fit, None), phi, reweight_threshold)
-    return glm.fit(y, weights, trend, start=(fit.alpha, fit.beta))
+    final = glm.fit(y, weights, trend, start=(fit.alpha, fit.beta))
+    if fit.converged is not None and final.converged is not None:
+        # Like R's glm, a fit whose Newton iterations did not settle (a trend running off to
+        # infinity, e.g. one case at the edge of the baseline) has no trend estimate: the
+        # model without trend is used instead (see ``_farrington``).
+        final.beta = np.where(fit.converged & final.converged, final.beta, np.nan)
+    return final
 
 
-@dataclass
-class _Outliers:
-    """Farrington weights in sparse form: every baseline point of row r weighs ``scale[r]``,
-    except the down-weighted points (row, col), which weigh ``scale[row] * (1 - loss)``."""
-
-    row: NDArray[np.int64]
-    col: NDArray[np.int64]
-    loss: FloatArray  # 1 - s^-2
-    scale: FloatArray  # (R,) n / sum of the unnormalised weights
-
-
-def _anscombe_outliers(
-    row: NDArray[np.int64],
-    col: NDArray[np.int64],
-    y: FloatArray,
-    mu: FloatArray,
-    hat: FloatArray,
-    phi: FloatArray,
-    threshold: float,
-    n: int,
-) -> _Outliers:
-    """``_reweight`` on candidate points only (y, mu, hat given at those points)."""
-    m3 = np.cbrt(mu)
-    one_minus_h = np.maximum(1.0 - hat, 1e-12)
-    s = 1.5 * (np.cbrt(y * y) - m3 * m3) / np.sqrt(m3 * phi[row] * one_minus_h)
-    hit = s > threshold
-    row, col, s = row[hit], col[hit], s[hit]
-    loss = 1.0 - 1.0 / (s * s)
-    total = n - np.bincount(row, weights=loss, minlength=phi.size)
-    return _Outliers(row, col, loss, n / total)
-
-
-class _SummedFarrington:
-    """The Farrington/Noufaily GLM fits from per-block sums instead of per-point passes.
-
-    Same models, starts and Newton steps as ``_fit_reweighted`` (the results agree to about
-    1e-10; tests hold them to 1e-8), but:
-
-    - the baseline points are ordered by block, so a per-block value reaches its points by a
-      broadcast instead of a gather;
-    - the Newton sums sum_i exp(alpha_j + beta t_i) (1, t_i, t_i^2) over a block come from the
-      block's runs of consecutive offsets: a run starting at offset a with length L sums to
-      exp(beta a / ppy) sum_{k<L} exp(beta k / ppy) (a + k)^m / ppy^m, so a Newton step costs
-      O(runs + longest run) exponentials per row instead of O(points) plus two products with
-      the (rows × points) design;
-    - the Farrington weights are 1 except at the few down-weighted points (times a common
-      scale, which cancels in the estimates), so the weighted fits correct the unweighted sums
-      at those points only;
-    - without trend every fit is closed-form per block (mean of the block), and so are its
-      dispersion, hat values and the re-weighting candidates;
-    - each row stops iterating once its own Newton step is below the tolerance.
-    """
+class _CompiledDesign:
+    """The design laid out for the compiled kernel (``_farrington_jit``): baseline points
+    ordered by seasonal block, and the block's runs of consecutive offsets."""
 
     def __init__(self, design: FarringtonDesign, ppy: int) -> None:
         order = np.lexsort((design.offsets, design.block))
-        self.offsets = design.offsets[order]
-        self.block = design.block[order]
-        k = design.n_blocks
-        self.k = k
-        self.n = int(self.offsets.size)
-        self.t = self.offsets / ppy
-        self.glm = _BlockTrendGLM(self.block, k, self.t)
-        counts = np.bincount(self.block, minlength=k)
-        self.counts = counts
-        self.count = counts.astype(np.float64)
-        self.tsum = np.bincount(self.block, weights=self.t, minlength=k)
-        brk = np.flatnonzero((np.diff(self.offsets) != 1) | (np.diff(self.block) != 0)) + 1
-        starts = np.r_[0, brk]
-        length = np.r_[brk, self.n] - starts
-        a = self.offsets[starts].astype(np.float64)
-        j = self.block[starts]
-        nr = int(starts.size)
-        kk = np.arange(int(length.max()))
-        self.k_over_ppy = kk / ppy
-        self.a_over_ppy = a / ppy
-        inrun = kk[:, None] < length[None, :]
-        # (longest run × 3 runs): sum_{k<L} q^k k^m for m = 0, 1, 2 and each run's length L.
-        self.powers = np.hstack(
-            [np.where(inrun, kk[:, None].astype(np.float64) ** m, 0.0) for m in range(3)]
-        )
-        # (3 runs × 3 blocks): q^a times those sums -> per block sum of q^(a+k) (1, t, t²),
-        # t = (a + k) / ppy.
-        w = np.zeros((3, nr, 3 * k))
-        r = np.arange(nr)
-        w[0, r, j] = 1.0
-        w[0, r, k + j] = a / ppy
-        w[1, r, k + j] = 1.0 / ppy
-        w[0, r, 2 * k + j] = a * a / ppy**2
-        w[1, r, 2 * k + j] = 2.0 * a / ppy**2
-        w[2, r, 2 * k + j] = 1.0 / ppy**2
-        self.runs_to_blocks = w.reshape(3 * nr, 3 * k)
-        self.n_runs = nr
-        ends = np.cumsum(counts)
-        self.slices = [slice(int(e - c), int(e)) for e, c in zip(ends, counts, strict=True)]
-        self._work: dict[str, Any] = {}
+        offsets = np.ascontiguousarray(design.offsets[order]).astype(np.int64)
+        block = design.block[order]
+        self.k = design.n_blocks
+        self.ppy = int(ppy)
+        t = offsets / ppy
+        count = np.bincount(block, minlength=self.k).astype(np.float64)
+        tsum = np.bincount(block, weights=t, minlength=self.k)
+        brk = np.flatnonzero((np.diff(offsets) != 1) | (np.diff(block) != 0)) + 1
+        run_start = np.r_[0, brk].astype(np.int64)
+        run_len = (np.r_[brk, offsets.size] - run_start).astype(np.int64)
+        run_blk = block[run_start].astype(np.int64)
+        # Run start a = c - m ppy with 0 <= c < ppy: q^a from q^c and (q^ppy)^-m.
+        starts = offsets[run_start]
+        run_c = np.mod(starts, ppy).astype(np.int64)
+        run_m = ((run_c - starts) // ppy).astype(np.int64)
+        a = starts.astype(np.float64)
+        consts = np.ascontiguousarray(np.vstack([a / ppy, a * a / ppy**2, 2.0 * a / ppy**2]))
+        self.arrays = (offsets, t, count, tsum, run_start, run_len, run_blk, run_c, run_m, consts)
 
-    def _sums(self, params: FloatArray) -> FloatArray:
-        """Unweighted Newton sums (R, 2K+1): per block sum mu, sum mu t; then sum mu t²."""
-        k, nr = self.k, self.n_runs
-        rows = params.shape[0]
-        beta = params[:, k]
-        g = np.exp(np.multiply.outer(beta, self.k_over_ppy)) @ self.powers
-        g = g.reshape(rows, 3, nr)
-        g *= np.exp(np.multiply.outer(beta, self.a_over_ppy))[:, None, :]
-        stu = g.reshape(rows, 3 * nr) @ self.runs_to_blocks
-        ea = np.exp(params[:, :k])
-        hs = np.empty((rows, 2 * k + 1))
-        np.multiply(ea, stu[:, :k], out=hs[:, :k])
-        np.multiply(ea, stu[:, k : 2 * k], out=hs[:, k : 2 * k])
-        hs[:, 2 * k] = np.einsum("ij,ij->i", ea, stu[:, 2 * k :])
-        return hs
-
-    def _buffer(self, name: str, shape: tuple[int, int], dtype: type = np.float64) -> Any:
-        """A scratch array reused from chunk to chunk: fresh large temporaries cost page
-        faults that, at this problem size, take longer than the arithmetic done in them."""
-        buf = self._work.get(name)
-        if buf is None or buf.shape != shape:
-            buf = np.empty(shape, dtype=dtype)
-            self._work[name] = buf
-        return buf
-
-    def _mu(self, params: FloatArray, out: FloatArray, sign: float = 1.0) -> FloatArray:
-        """Per point exp(sign (alpha_block + beta t)), points in block order, into ``out``."""
-        k = self.k
-        np.multiply.outer(sign * params[:, k], self.t, out=out)
-        for j, sl in enumerate(self.slices):
-            out[:, sl] += sign * params[:, j : j + 1]
-        np.exp(out, out=out)
-        return out
-
-    def _hat(
-        self, mu: FloatArray, a: FloatArray, bs: FloatArray, d: FloatArray, out: FloatArray
-    ) -> FloatArray:
-        """``_BlockTrendGLM.hat`` of an unweighted fit with trend, into ``out``."""
-        inv_a = 1.0 / a
-        m = bs * inv_a
-        for j, sl in enumerate(self.slices):
-            np.subtract(self.t[sl], m[:, j : j + 1], out=out[:, sl])
-        out *= out
-        with np.errstate(divide="ignore", invalid="ignore"):
-            out /= np.where(np.isfinite(d), d, np.inf)[:, None]
-        for j, sl in enumerate(self.slices):
-            out[:, sl] += inv_a[:, j : j + 1]
-        out *= mu
-        return out
-
-    def _outlier_sums(self, params: FloatArray, out: _Outliers) -> FloatArray:
-        """The part of ``_sums`` that the down-weighting removes (loss × mu at outliers)."""
-        k = self.k
-        rows = params.shape[0]
-        bj = self.block[out.col]
-        tj = self.t[out.col]
-        idx = out.row * k + bj
-        dm = out.loss * np.exp(params[out.row, bj] + params[out.row, k] * tj)
-        hs = np.empty((rows, 2 * k + 1))
-        hs[:, :k] = np.bincount(idx, weights=dm, minlength=rows * k).reshape(rows, k)
-        dm *= tj
-        hs[:, k : 2 * k] = np.bincount(idx, weights=dm, minlength=rows * k).reshape(rows, k)
-        dm *= tj
-        hs[:, 2 * k] = np.bincount(out.row, weights=dm, minlength=rows)
-        return hs
-
-    def _newton(
+    def fit(
         self,
-        params: FloatArray,
-        sy: FloatArray,
-        sty: FloatArray,
-        zero: BoolArray,
-        empty: BoolArray,
-        out: _Outliers | None,
-        max_iter: int = 50,
-        tol: float = 1e-5,
-    ) -> None:
-        # Unlike _BlockTrendGLM.fit, a row stops once its own step is below tol: its sums
-        # are cheap to gather, so the converged rows need not keep stepping.
-        live = np.arange(params.shape[0])
-        p = params
-        for _ in range(max_iter):
-            hs = self._sums(p)
-            if out is not None:
-                hs -= self._outlier_sums(p, out)
-            step = self.glm._newton_step(hs, p, sy, sty, zero, empty)
-            if p is not params:
-                params[live] = p
-            going = step > tol
-            if not going.any():
-                break
-            if not going.all():
-                live = live[going]
-                p = params[live]
-                sy, sty, zero, empty = sy[going], sty[going], zero[going], empty[going]
-                if out is not None:
-                    keep = going[out.row]
-                    renumber = np.cumsum(going) - 1
-                    out = _Outliers(
-                        renumber[out.row[keep]], out.col[keep], out.loss[keep], out.scale[going]
-                    )
-
-    def fit(self, yb: FloatArray, trend: bool, threshold: float) -> tuple[_Fit | None, _Fit]:
-        """``_fit_reweighted(glm, yb, y23, trend, threshold)`` with and (if ``trend``) without
-        trend, for yb (rows × points in block order)."""
-        k = self.k
-        sums = yb @ self.glm.gt
-        sy, sty = sums[:, :k], sums[:, k]
-        y2 = np.multiply(yb, yb, out=self._buffer("y2", yb.shape))
-        zero = sy <= 0.0
-        empty: BoolArray = np.asarray(zero.all(axis=1), dtype=bool)
-        with np.errstate(divide="ignore"):
-            alpha = np.where(zero, _EMPTY, np.log(np.where(zero, 1.0, sy) / self.count))
-        fit_t = self._fit_trend(yb, y2, sy, sty, zero, empty, alpha, threshold) if trend else None
-        return fit_t, self._fit_flat(yb, y2, sy, zero, alpha, threshold)
-
-    def _fit_trend(
-        self,
-        yb: FloatArray,
-        y2: FloatArray,
-        sy: FloatArray,
-        sty: FloatArray,
-        zero: BoolArray,
-        empty: BoolArray,
-        alpha: FloatArray,
+        y: FloatArray,
+        s0: int,
+        s1: int,
+        times: NDArray[np.int64],
+        trend: bool,
         threshold: float,
-    ) -> _Fit:
-        k, n = self.k, self.n
-        rows = yb.shape[0]
-        df = max(n - k - 1, 1)
-        params = np.hstack([alpha, np.zeros((rows, 1))])
-        self._newton(params, sy, sty, zero, empty, None)
-        params[:, :k] = np.where(zero, _EMPTY, params[:, :k])
-        mu = self._mu(params, self._buffer("mu", yb.shape))
-        hs = self._sums(params)
-        a, bs, c = hs[:, :k], hs[:, k : 2 * k], hs[:, 2 * k]
-        a_safe = np.where(zero, 1.0, a)
-        bz = np.where(zero, 0.0, bs)
-        d = np.where(empty, np.inf, c - (bz * bz / a_safe).sum(axis=1))
-        excess = np.subtract(yb, mu, out=self._buffer("excess", yb.shape))
-        work = np.multiply(excess, excess, out=self._buffer("work", yb.shape))
-        positive = np.greater(mu, 0.0, out=self._buffer("mask", yb.shape, np.bool_))
-        work[~positive] = 0.0
-        np.divide(work, mu, out=work, where=positive)
-        dispersion = work.sum(axis=1) / df
-        beta0 = params[:, k].copy()
-        alpha0 = params[:, :k].copy()
-        hat = self._hat(mu, a_safe, bs, d, self._buffer("hat", yb.shape))
-        phi = np.maximum(dispersion, 1.0)
-        # lim = threshold² phi (1 - hat) mu, as in _reweight.
-        lim = np.subtract(1.0, hat, out=work)
-        lim *= ((threshold * threshold) * phi)[:, None]
-        lim *= mu
-        cand = np.greater(excess, 0.0, out=positive)
-        np.multiply(excess, excess, out=excess)
-        cand &= excess > lim
-        row, col = np.nonzero(cand)
-        out = _anscombe_outliers(
-            row, col, yb[row, col], mu[row, col], hat[row, col], phi, threshold, n
+    ) -> tuple[_Fit | None, _Fit, FloatArray]:
+        """Fits with (if ``trend``) and without trend of series s0..s1-1 at ``times``, as
+        ``_fit_reweighted`` would give them, and each baseline's largest count."""
+        from . import _farrington_jit as jit
+
+        out = np.empty((s1 - s0, times.size, jit.N_OUT))
+        jit.farrington_fits(
+            y, s0, s1, times.astype(np.int64), self.arrays, self.k, self.ppy, trend, threshold, out
         )
-
-        # Weighted refit from the unweighted estimates (weights without their common scale).
-        bj = self.block[out.col]
-        idx = out.row * k + bj
-        yo = yb[out.row, out.col]
-        ly = out.loss * yo
-        wsy = sy - np.bincount(idx, weights=ly, minlength=rows * k).reshape(rows, k)
-        wsty = sty - np.bincount(out.row, weights=ly * self.t[out.col], minlength=rows)
-        wsum = self.count - np.bincount(idx, weights=out.loss, minlength=rows * k).reshape(rows, k)
-        with np.errstate(divide="ignore"):
-            start = np.where(zero, _EMPTY, np.log(np.where(zero, 1.0, wsy) / wsum))
-        params[:, :k] = np.where(zero, _EMPTY, np.where(np.isfinite(alpha0), alpha0, start))
-        params[:, k] = np.where(np.isfinite(beta0), beta0, 0.0)
-        self._newton(params, wsy, wsty, zero, empty, out)
-        params[:, :k] = np.where(zero, _EMPTY, params[:, :k])
-        hs_all = self._sums(params)
-        scale = out.scale
-        hs = (hs_all - self._outlier_sums(params, out)) * scale[:, None]
-        a, bs, c = hs[:, :k], hs[:, k : 2 * k], hs[:, 2 * k]
-        a_safe = np.where(zero, 1.0, a)
-        bz = np.where(zero, 0.0, bs)
-        d = np.where(empty, np.inf, c - (bz * bz / a_safe).sum(axis=1))
-        # Pearson X² of all points, sum y²/mu - 2 sum y + sum mu (blocks of zeros add 0),
-        # minus the down-weighted share at the outliers.
-        inv = np.hstack([np.where(zero, 0.0, params[:, :k]), params[:, k : k + 1]])
-        inv_mu = self._mu(inv, mu, -1.0)
-        total = np.einsum("ij,ij->i", y2, inv_mu) - 2.0 * sy.sum(axis=1) + hs_all[:, :k].sum(axis=1)
-        mo = np.exp(params[out.row, bj] + params[out.row, k] * self.t[out.col])
-        total -= np.bincount(out.row, weights=out.loss * (yo - mo) ** 2 / mo, minlength=rows)
-        dispersion = scale * total / df
-        return _Fit(params[:, :k].copy(), params[:, k].copy(), _NO_MU, a_safe, bs, d, dispersion)
-
-    def _fit_flat(
-        self,
-        yb: FloatArray,
-        y2: FloatArray,
-        sy: FloatArray,
-        zero: BoolArray,
-        alpha: FloatArray,
-        threshold: float,
-    ) -> _Fit:
-        k, n = self.k, self.n
-        rows = yb.shape[0]
-        df = max(n - k, 1)
-        y2sum = y2 @ self.glm.g
-        mu = np.exp(alpha)
-        a = mu * self.count
-        a_safe = np.where(zero, 1.0, a)
-        # Per block, sum (y - mu)² / mu = sum y² / mu - 2 sum y + n mu.
-        with np.errstate(divide="ignore", invalid="ignore"):
-            pearson = np.where(zero, 0.0, y2sum / mu - 2.0 * sy + a)
-        dispersion = pearson.sum(axis=1) / df
-        phi = np.maximum(dispersion, 1.0)
-        hat = mu / a_safe
-        # A point is a candidate when its Pearson residual exceeds the threshold, i.e. y above a
-        # per-block bound (lowered by a hair so rounding cannot drop a candidate).
-        lim = (threshold * threshold) * phi[:, None] * (1.0 - hat) * mu
-        bound = mu + np.sqrt(lim) * (1.0 - 1e-9)
-        cand = self._buffer("mask", yb.shape, np.bool_)
-        for j, sl in enumerate(self.slices):
-            np.greater(yb[:, sl], bound[:, j : j + 1], out=cand[:, sl])
-        row, col = np.nonzero(cand)
-        bj = self.block[col]
-        out = _anscombe_outliers(
-            row, col, yb[row, col], mu[row, bj], hat[row, bj], phi, threshold, n
+        o = out.reshape(-1, jit.N_OUT)
+        fit_t = None
+        if trend:
+            fit_t = _Fit(o[:, 0:1], o[:, 1], _NO_MU, o[:, 4:5], o[:, 5:6], o[:, 3], o[:, 2])
+        rows = o.shape[0]
+        fit_0 = _Fit(
+            o[:, 6:7], np.zeros(rows), _NO_MU, o[:, 8:9], _NO_MU, np.full(rows, np.inf), o[:, 7]
         )
-
-        bj = self.block[out.col]
-        idx = out.row * k + bj
-        yo = yb[out.row, out.col]
-        wsy = sy - np.bincount(idx, weights=out.loss * yo, minlength=rows * k).reshape(rows, k)
-        wsum = self.count - np.bincount(idx, weights=out.loss, minlength=rows * k).reshape(rows, k)
-        wts = self.tsum - np.bincount(
-            idx, weights=out.loss * self.t[out.col], minlength=rows * k
-        ).reshape(rows, k)
-        with np.errstate(divide="ignore"):
-            walpha = np.where(zero, _EMPTY, np.log(np.where(zero, 1.0, wsy) / wsum))
-        wmu = np.exp(walpha)
-        scale = out.scale[:, None]
-        a = scale * wmu * wsum
-        bs = scale * wmu * wts
-        with np.errstate(divide="ignore", invalid="ignore"):
-            pearson = np.where(zero, 0.0, y2sum / wmu - 2.0 * sy + self.count * wmu)
-        total = pearson.sum(axis=1)
-        mo = wmu[out.row, bj]
-        total -= np.bincount(out.row, weights=out.loss * (yo - mo) ** 2 / mo, minlength=rows)
-        dispersion = out.scale * total / df
-        d = np.full(rows, np.inf)
-        return _Fit(walpha, np.zeros(rows), _NO_MU, np.where(zero, 1.0, a), bs, d, dispersion)
+        return fit_t, fit_0, o[:, 9]
 
 
 # Fits that are not followed by hat values or re-weighting keep no per-point means.
@@ -1062,27 +790,27 @@ def _farrington(
         return Detection(name, first, statistic, threshold, expected, alarm, _status(alarm, ok))
 
     glm = _BlockTrendGLM(design.block, design.n_blocks, design.offsets / ppy)
-    summed = _SummedFarrington(design, ppy)
-    offsets = design.offsets if reference else summed.offsets
+    compiled = None if reference else _CompiledDesign(design, ppy)
     times = np.arange(lo, t)
     window = np.cumsum(np.pad(y, ((0, 0), (1, 0))), axis=1)
     recent = window[:, limit54[1] :] - window[:, : -limit54[1]]  # sum of last limit54[1]
-    # The summed fits keep a few per-point scratch arrays where the point-by-point fits make
-    # a dozen fresh temporaries per model, so they take chunks five times larger.
-    budget = chunk_elements if reference else 5 * chunk_elements
+    # The compiled fits hold no per-point arrays, so they take chunks of many more periods.
+    budget = chunk_elements if reference else 50 * chunk_elements
     per_chunk = max(1, budget // (design.offsets.size * times.size))
     z = float(special.ndtri(1.0 - alpha))
     for s0 in range(0, s, per_chunk):
-        ps = np.repeat(np.arange(s0, min(s, s0 + per_chunk)), times.size)
-        pt = np.tile(times, min(s, s0 + per_chunk) - s0)
-        yb = y[ps[:, None], pt[:, None] + offsets[None, :]]
+        s1 = min(s, s0 + per_chunk)
+        ps = np.repeat(np.arange(s0, s1), times.size)
+        pt = np.tile(times, s1 - s0)
         fit_t: _Fit | None
-        if reference:
+        if compiled is None:
+            yb = y[ps[:, None], pt[:, None] + design.offsets[None, :]]
+            ymax = yb.max(axis=1)
             y23 = np.cbrt(yb * yb)
             fit_t = _fit_reweighted(glm, yb, y23, True, weights_threshold) if trend else None
             fit_0 = _fit_reweighted(glm, yb, y23, False, weights_threshold)
         else:
-            fit_t, fit_0 = summed.fit(yb, trend, weights_threshold)
+            fit_t, fit_0, ymax = compiled.fit(y, s0, s1, times, trend, weights_threshold)
         if fit_t is not None:
             df = design.offsets.size - design.n_blocks - 1
             with np.errstate(divide="ignore", invalid="ignore"):
@@ -1091,7 +819,7 @@ def _farrington(
             mu0_t = np.exp(fit_t.alpha[:, 0])
             # R falls back to the model without trend when the fit does not converge.
             converged = np.isfinite(fit_t.beta) & np.isfinite(pval)
-            keep = converged & (b >= 3) & (pval < p_trend) & (mu0_t <= yb.max(axis=1))
+            keep = converged & (b >= 3) & (pval < p_trend) & (mu0_t <= ymax)
         else:
             keep = np.zeros(ps.size, dtype=bool)
         eta0 = np.where(keep, fit_t.alpha[:, 0] if fit_t else 0.0, fit_0.alpha[:, 0])
@@ -1112,7 +840,11 @@ def _farrington(
             nb = phi > 1.0
             with np.errstate(divide="ignore", invalid="ignore"):
                 size = np.where(nb, mu0 / (phi - 1.0), np.inf)
-            upper = count_quantile(1.0 - alpha, mu0, size, np.where(nb, 1.0 / phi, 1.0))
+            prob = np.where(nb, 1.0 / phi, 1.0)
+            if compiled is None:
+                upper = count_quantile(1.0 - alpha, mu0, size, prob)
+            else:
+                upper = _nb_quantiles(1.0 - alpha, mu0, size, prob)
         obs = y[ps, pt]
         enough = recent[ps, pt + 1 - limit54[1]] >= limit54[0]
         hit = (obs > upper) & (obs > 0) & enough
