@@ -67,5 +67,11 @@ lint: install-test
 	$(BIN)/mypy pqrisk
 	DJANGO_SETTINGS_MODULE=pqrisk.settings.test $(PY) manage.py makemigrations --check --dry-run
 
+# The bureau-server shape locally: PostgreSQL + Redis, migrations, gunicorn, $(WORKERS) Celery
+# workers on the stage queues and beat, supervised; Ctrl-C stops them all (docs/operations.md).
+.PHONY: up
+up: install
+	WORKERS=$${WORKERS:-2} scripts/up.sh
+
 clean:
 	rm -rf $(VENV) node_modules var pqrisk/web/static/vendor

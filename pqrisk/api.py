@@ -2,13 +2,59 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 from ninja.security import SessionAuth
 
-api = NinjaAPI(
+ERROR_BODY = {
+    "type": "object",
+    "properties": {"detail": {"type": "string"}},
+    "required": ["detail"],
+}
+# The refusals every handler can give (the exception handlers below), by when they apply.
+REFUSALS = {
+    "401": ("未登录或令牌无效", "secured"),
+    "403": ("无权访问：账户没有所需的角色", "secured"),
+    "404": ("未找到或无权查看", "path"),
+    "422": ("请求内容不符合要求（errors 列出每一处）", "input"),
+}
+
+
+class PqriskAPI(NinjaAPI):
+    """The API whose schema documents its refusals too: a client (and the contract test)
+    knows that a secured operation may answer 401 or 403, one with an id in its path 404,
+    and one that reads parameters or a body 422."""
+
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> Any:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        for path, operations in schema["paths"].items():
+            for operation in operations.values():
+                applies = {
+                    "secured": bool(operation.get("security")),
+                    "path": "{" in path,
+                    "input": bool(operation.get("parameters") or operation.get("requestBody")),
+                }
+                responses = operation.setdefault("responses", {})
+                for code, (text, when) in REFUSALS.items():
+                    # ninja keys its own codes by int: never add the same code twice
+                    if applies[when] and int(code) not in responses:
+                        responses.setdefault(
+                            code,
+                            {
+                                "description": text,
+                                "content": {"application/json": {"schema": ERROR_BODY}},
+                            },
+                        )
+        return schema
+
+
+api = PqriskAPI(
     title="pqrisk 工业产品质量安全风险评估预警平台 API",
     version="1",
     urls_namespace="api",

@@ -560,7 +560,7 @@ def _read_table(path: Path, *columns: str) -> tuple[list[str], list[dict[str, st
     must be in the header. Undecodable bytes stay marked in their cell (see open_text)."""
     import csv
 
-    from pqrisk.sources.readers import open_text
+    from pqrisk.sources.readers import open_text, sniff_dialect
     from pqrisk.sources.records import RecordRejected
 
     if not path.is_file():
@@ -572,10 +572,7 @@ def _read_table(path: Path, *columns: str) -> tuple[list[str], list[dict[str, st
         raise _BadInput(f"{path}：{exc.message_zh}") from exc
     with stream:
         head = stream.read(4096)
-        try:
-            dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(head, ",\t;")
-        except csv.Error:
-            dialect = csv.excel
+        dialect = sniff_dialect(head)  # quotes doubled as Excel writes them
         stream.seek(0)
         try:
             reader = csv.DictReader(stream, dialect=dialect)
@@ -742,8 +739,7 @@ def classify_train(
     help="结果 CSV（UTF-8），- 为标准输出",
 )
 def classify_predict(model_path: Path, data_path: Path, text_col: str, output_path: Path) -> None:
-    import csv
-
+    from pqrisk.core.safe_export import SafeDictWriter
     from pqrisk.core.screening.classify import ClassifierError, TextClassifier
     from pqrisk.sources.readers import has_bad_bytes
 
@@ -767,7 +763,8 @@ def classify_predict(model_path: Path, data_path: Path, text_col: str, output_pa
     with (
         click.open_file("-", "w") if to_stdout else part.open("w", encoding="utf-8", newline="")
     ) as fh:
-        writer = csv.DictWriter(fh, fieldnames=fields, extrasaction="ignore")
+        # The texts classified came from outside: no cell of the output may run as a formula.
+        writer = SafeDictWriter(fh, fieldnames=fields, extrasaction="ignore")
         writer.writeheader()
         for i, (row, p) in enumerate(zip(rows, predictions, strict=True)):
             error = p.error
@@ -991,15 +988,7 @@ def demo(seed: int, n_enterprises: int, days: int, serve: bool | None, port: int
         _serve("127.0.0.1", port)
 
 
-@main.command(help="启动网页服务（默认 http://127.0.0.1:8000/）")
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True)
-def serve(host: str, port: int) -> None:
-    _setup()
-    _migrate()
-    _serve(host, port)
-
-
+# `pqrisk serve` (web only, or with --workers N the whole production shape): pqrisk/ops/serve.py
 def _serve(host: str, port: int) -> None:
     from django.core.management import call_command
 
@@ -1196,6 +1185,18 @@ def signals_run(what: str, backfill: bool) -> None:
             f"{run.kind}：序列 {run.series}，报警 {run.alarms}，新信号 {run.new_signals}，"
             f"更新 {run.updated_signals}，用时 {run.seconds:.1f} 秒"
         )
+
+
+# ---------------------------------------------------------------- backups (pqrisk/backup_cli.py)
+from pqrisk.backup_cli import backup_command, restore_command  # noqa: E402
+
+main.add_command(backup_command)
+main.add_command(restore_command)
+
+# ------------------------------------------------- production shape (pqrisk/ops/serve.py)
+from pqrisk.ops.serve import serve_command  # noqa: E402
+
+main.add_command(serve_command)
 
 
 if __name__ == "__main__":

@@ -16,5 +16,6 @@ urlpatterns = [
     path("meetings/", include("pqrisk.meetings.urls")),
     path("warnings/", include("pqrisk.warnings.urls")),
     path("graph/", include("pqrisk.graph.urls")),
+    path("ops/", include("pqrisk.ops.urls")),
     path("", include("pqrisk.web.urls")),
 ]

@@ -9,6 +9,7 @@ from django.db.models import Model
 
 from pqrisk.bulk import insert_objects
 
+from .attribution import attribute_to
 from .models import AuditEvent
 
 SYSTEM_LABEL = "系统"
@@ -31,6 +32,9 @@ def record(
     label = actor_label or (user.get_username() if user is not None else SYSTEM_LABEL)
     if district_id is None:
         district_id = getattr(obj, "district_id", None)
+    if user is not None:
+        # The field changes this service just saved are the same actor's.
+        attribute_to(obj, user)
     return AuditEvent.objects.create(
         actor=user,
         actor_label=label[:100],

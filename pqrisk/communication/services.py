@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import Model, QuerySet
 
 from pqrisk.audit.services import record
+from pqrisk.core.filenames import display_name
 
 from .choices import ATTACHMENT_SUFFIXES, MAX_ATTACHMENT_BYTES
 from .models import CommunicationActivity
@@ -88,7 +89,7 @@ def _set_links(activity: CommunicationActivity, links: Mapping[str, Iterable[Mod
 
 def _attach(activity: CommunicationActivity, upload: UploadedFile) -> None:
     check_attachment(upload)
-    activity.attachment_name = PurePath(upload.name or "附件").name[:200]
+    activity.attachment_name = display_name(upload.name or "附件")
     activity.attachment.save(upload.name or "attachment", upload, save=False)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from typing import Any
 
@@ -10,6 +9,8 @@ from django.http import HttpResponse
 from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.styles import Font
+
+from pqrisk.core.safe_export import SafeCsvWriter, neutralise
 
 from .services import Panel
 
@@ -22,17 +23,18 @@ FORMATS = {
 def _cell(value: Any) -> Any:
     if isinstance(value, bool):
         return "是" if value else "否"
-    return "" if value is None else value
+    # Panels show names and titles that came from outside: no cell may run as a formula.
+    return "" if value is None else neutralise(value)
 
 
 def table(panel: Panel) -> list[list[Any]]:
-    header = [label for _, label in panel.columns]
+    header = [neutralise(label) for _, label in panel.columns]
     return [header, *([_cell(row.get(key)) for key, _ in panel.columns] for row in panel.rows)]
 
 
 def to_csv(panel: Panel) -> bytes:
     out = io.StringIO()
-    csv.writer(out).writerows(table(panel))
+    SafeCsvWriter(out).writerows(table(panel))
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
@@ -41,7 +43,7 @@ def to_xlsx(panel: Panel) -> bytes:
     sheet = book.active
     assert sheet is not None
     sheet.title = panel.title[:31]
-    sheet.append([f"{panel.title}（{panel.scope}）"])
+    sheet.append([neutralise(f"{panel.title}（{panel.scope}）")])
     sheet["A1"].font = Font(bold=True)
     for row in table(panel):
         sheet.append(row)

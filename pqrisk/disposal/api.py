@@ -6,14 +6,16 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from pqrisk.accounts.scoping import scope_queryset
+from pqrisk.web.api_auth import BureauSession
 
 from .models import DisposalTask
 from .services import DisposalError, act_on_task, submit_feedback
 
-router = Router()
+# Session and a page role: a caller without one gets 403, not an empty list.
+router = Router(auth=BureauSession())
 
 
 class RouteOut(Schema):
@@ -113,7 +115,7 @@ def task_feedback(request: HttpRequest, task_id: int, body: FeedbackIn) -> Any:
     try:
         submit_feedback(task, request.user, **body.dict())
     except DisposalError as exc:
-        return 400, {"detail": exc.message_zh}
+        return Status(400, {"detail": exc.message_zh})
     task.refresh_from_db()
     return _out(task)
 
@@ -124,5 +126,5 @@ def task_action(request: HttpRequest, task_id: int, action: str, body: NoteIn) -
     try:
         task = act_on_task(task, action, request.user, note=body.note)
     except DisposalError as exc:
-        return 400, {"detail": exc.message_zh}
+        return Status(400, {"detail": exc.message_zh})
     return _out(task)

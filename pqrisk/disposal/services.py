@@ -41,6 +41,7 @@ from pqrisk.core.disposal.clocks import (
     timing_with_overrides,
 )
 from pqrisk.core.disposal.routing import ROUTE_TERMS, task_routes
+from pqrisk.core.filenames import display_name
 from pqrisk.core.levels import DisposalRoute, WarningLevel
 from pqrisk.core.warning.rules import disposal_plan, route_for_finding
 from pqrisk.core.workflow import DISPOSAL_MACHINE, TransitionNotAllowed
@@ -707,7 +708,7 @@ def submit_feedback(
     )
     for f in attachments:
         FeedbackAttachment.objects.create(
-            feedback=fb, file=f, name=PurePath(f.name).name[:200], size=f.size
+            feedback=fb, file=f, name=display_name(f.name), size=f.size
         )
     for o in outcomes:
         EnterpriseOutcome.objects.create(

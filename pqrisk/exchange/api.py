@@ -76,7 +76,14 @@ def _out(result: ImportResult) -> ImportOut:
     )
 
 
-@router.get("/export", response={400: dict})
+# The 200 answer is a streamed exchange file, not a JSON schema of ours: documented by hand.
+EXPORT_OK = {
+    "description": "交换文件（pqrisk-exchange 格式，默认 JSONL），以附件下载",
+    "content": {"application/x-ndjson": {}, "application/json": {}},
+}
+
+
+@router.get("/export", response={400: dict}, openapi_extra={"responses": {200: EXPORT_OK}})
 def export(
     request: HttpRequest,
     source: Query[list[str] | None] = None,

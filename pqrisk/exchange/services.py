@@ -40,7 +40,7 @@ from pqrisk.sources.readers import (
     open_text,
     read_jsonl,
 )
-from pqrisk.sources.records import RecordRejected
+from pqrisk.sources.records import RecordRejected, loads_json
 
 from .format import (
     DATE_FIELDS,
@@ -344,7 +344,7 @@ def _open_json(path: Path, name: str) -> _Opened:
         return _whole(name, data.decode("utf-8", "backslashreplace"), exc)
     del data
     try:
-        obj = json.loads(text)
+        obj = loads_json(text)  # nesting beyond the stack is bad JSON, not a crash
     except json.JSONDecodeError as exc:
         return _whole(
             name,

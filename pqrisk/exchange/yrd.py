@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Model, OuterRef, QuerySet, Subquery
+from django.db.models import F, Model, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from pqrisk.accounts.choices import Role
@@ -38,7 +38,7 @@ from pqrisk.disposal.models import DisposalTask, Feedback
 from pqrisk.intake.models import RawItem
 from pqrisk.intake.services import IngestResult, ingest_entries
 from pqrisk.sources.readers import Entry
-from pqrisk.sources.records import RecordRejected
+from pqrisk.sources.records import RecordRejected, loads_json
 from pqrisk.warnings.models import Warning
 from pqrisk.warnings.targeting import disposal_districts
 
@@ -368,7 +368,7 @@ def export_package(
             with transaction.atomic():
                 last = (
                     ExchangePackage.objects.filter(direction=PackageDirection.SENT)
-                    .order_by("-sequence")
+                    .order_by(F("sequence").desc(nulls_last=True))
                     .first()
                 )
                 sequence = (last.sequence or 0) + 1 if last else 1
@@ -464,7 +464,7 @@ def _check_chain(partner: Partner, header: PackageHeader, digest: str) -> None:
             RefusalCode.REPLAY,
             f"该共享包（{same.package_id}）已于 {when:%Y-%m-%d %H:%M} 接收，不重复导入",
         )
-    last = accepted.order_by("-sequence").first()
+    last = accepted.order_by(F("sequence").desc(nulls_last=True)).first()
     if last is None or last.sequence is None:
         return  # the first package of this partner here: our view of its chain starts now
     if header.sequence <= last.sequence:
@@ -637,7 +637,7 @@ def _accept(
 def _read(text: str, read: _Read) -> None:
     """Fill ``read`` step by step (what is known is kept for the refusal's record)."""
     try:
-        read.obj = json.loads(text)
+        read.obj = loads_json(text)  # nesting beyond the stack is bad JSON, not a crash
     except json.JSONDecodeError as exc:
         raise PackageRefused(
             RefusalCode.MALFORMED, f"文件不是合法的JSON：{exc.msg}（第{exc.lineno}行）"

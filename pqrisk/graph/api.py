@@ -26,6 +26,7 @@ from pqrisk.accounts.scoping import scope_queryset
 from pqrisk.assessment.models import AssessmentCase
 from pqrisk.core.graph.query import BadQuery, UnknownNode
 from pqrisk.enterprises.models import Enterprise, Product
+from pqrisk.web.context import can_use_pages
 
 from . import services
 
@@ -42,6 +43,10 @@ def json_api(view: Callable[..., Any]) -> Callable[..., JsonResponse]:
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
         if not request.user.is_authenticated:
             return _json({"detail": "未登录或登录已过期"}, 401)
+        if not can_use_pages(request.user):
+            # Before any parameter is read: a user without a role learns nothing, not even
+            # which questions are well formed.
+            return _json({"detail": "您的账户没有查询知识图谱的角色。"}, 403)
         try:
             return _json(view(request, *args, **kwargs))
         except PermissionDenied as exc:

@@ -18,7 +18,7 @@ from typing import Any, NoReturn
 from django.db import transaction
 
 from pqrisk.sources.readers import Entry, detect_encoding
-from pqrisk.sources.records import RecordRejected
+from pqrisk.sources.records import RecordRejected, loads_json
 
 from .services import ingest_entries
 
@@ -121,7 +121,7 @@ def _body_from(raw: bytes, reads_source: bool) -> RecordsBody:
             f"body is not UTF-8 at byte {exc.start}",
         ) from None
     try:
-        body = json.loads(text, parse_constant=_no_constant)
+        body = loads_json(text, parse_constant=_no_constant)
     except ValueError as exc:
         where = (
             f"（第{exc.lineno}行第{exc.colno}列附近）"

@@ -25,8 +25,10 @@ from pqrisk.accounts.scoping import require_role
 from pqrisk.audit.services import record as audit
 from pqrisk.sources.readers import Entry, _canonical_row
 from pqrisk.sources.records import (
+    MAX_DEPTH,
     MAX_RECORD_BYTES,
     RecordRejected,
+    nesting_depth,
     validate_record,
     without_nul,
 )
@@ -278,6 +280,8 @@ def _with_note(message: str, note: str) -> str:
 
 def _loggable(record: Any) -> Any:
     """The submitted record for the audit detail, unless it is too large to keep there."""
+    if nesting_depth(record, MAX_DEPTH) > MAX_DEPTH:
+        return {"omitted": f"记录嵌套超过{MAX_DEPTH}层，未写入审计详情"}
     try:
         size = len(json.dumps(record, ensure_ascii=False, default=str).encode())
     except (TypeError, ValueError, UnicodeEncodeError):

@@ -22,14 +22,17 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from pqrisk.audit.services import record as audit
+from pqrisk.core.filenames import display_name, safe_suffix
 from pqrisk.reference.models import District
 from pqrisk.sources.readers import Entry, read_path
 from pqrisk.sources.records import (
+    MAX_DEPTH,
     MAX_RECORD_BYTES,
     Record,
     RecordRejected,
     json_bytes,
     json_text,
+    nesting_depth,
     validate_record,
     without_nul,
 )
@@ -115,6 +118,7 @@ def ingest_entries(
     chunk is checked against the stored (source, id) pairs with one query per source kind
     and written in one transaction.
     """
+    source_label = storable_text(source_label)  # a file name may carry undecodable bytes
     batch = IngestBatch.objects.create(
         source_label=source_label[:300],
         submitted_by=user if getattr(user, "is_authenticated", False) else None,
@@ -335,21 +339,27 @@ def _insert_raw_items(
 def _quarantine(
     batch: IngestBatch, entry: Entry, exc: RecordRejected, source: str | None
 ) -> QuarantinedItem:
-    content = entry.raw.replace("\x00", "\\x00")
-    try:
-        content.encode()
-    except UnicodeEncodeError:  # lone surrogates: no database stores them as text
-        content = content.encode("utf-8", "backslashreplace").decode()
     return QuarantinedItem(
         batch=batch,
-        source_kind=(source or "")[:20],
-        location=entry.location[:300],
+        source_kind=storable_text(source or "")[:20],
+        location=storable_text(entry.location)[:300],
         # Kept verbatim but for NUL, which PostgreSQL cannot store in text: shown as \x00.
-        content=content,
+        content=storable_text(entry.raw),
         reason=exc.reason,
-        message=exc.message_zh[:500],
+        # The message may quote the bad value itself (a district, a date, an id).
+        message=storable_text(exc.message_zh)[:500],
         parsed=parsed_of(entry),
     )
+
+
+def storable_text(text: str) -> str:
+    """``text`` as any database stores it: NUL shown as \\x00, lone surrogates as \\udXXX."""
+    text = text.replace("\x00", "\\x00")
+    try:
+        text.encode()
+    except UnicodeEncodeError:  # lone surrogates: no database stores them as text
+        text = text.encode("utf-8", "backslashreplace").decode()
+    return text
 
 
 def parsed_of(entry: Entry) -> dict[str, Any] | None:
@@ -360,7 +370,7 @@ def parsed_of(entry: Entry) -> dict[str, Any] | None:
     JSON lacks (dates of an Excel cell) become text; an object with unpaired surrogates or
     beyond the record size limit is not kept (the raw content still is).
     """
-    if not isinstance(entry.value, Mapping):
+    if not isinstance(entry.value, Mapping) or nesting_depth(entry.value, MAX_DEPTH) > MAX_DEPTH:
         return None
     data = json_bytes(without_nul(entry.value))
     if len(data) > MAX_RECORD_BYTES:
@@ -421,7 +431,11 @@ def load_cpsc_file(path: Path) -> IngestResult:
                 yield Entry(
                     f"{path.name}:{getattr(value, 'line_no', number)}",
                     getattr(value, "raw", str(value)),
-                    RecordRejected("malformed", f"CPSC召回记录无法解析：{value}", str(value)),
+                    RecordRejected(
+                        getattr(value, "reason", "malformed"),
+                        f"CPSC召回记录无法解析：{value}",
+                        str(value),
+                    ),
                 )
             else:
                 yield Entry(f"{path.name}:{number}", json_text(value), value)
@@ -431,7 +445,8 @@ def load_cpsc_file(path: Path) -> IngestResult:
 
 def ingest_upload(upload: Any, source: str | None, user: Any) -> IngestResult:
     """Ingest an uploaded file (a Django UploadedFile) under its own name."""
-    suffix = Path(upload.name).suffix.lower()
+    suffix = safe_suffix(upload.name, default="")
+    suffix = f".{suffix}" if suffix else ""
     with tempfile.TemporaryDirectory(prefix="pqrisk-upload-") as tmp:
         path = Path(tmp) / f"upload{suffix}"
         with path.open("wb") as fh:
@@ -439,7 +454,8 @@ def ingest_upload(upload: Any, source: str | None, user: Any) -> IngestResult:
                 fh.write(chunk)
         result = ingest_entries(
             read_path(path),
-            source_label=Path(upload.name).name,
+            # The sender's name is shown, never used as a path (the copy above has our own).
+            source_label=display_name(upload.name),
             default_source=source,
             user=user,
         )

@@ -15,7 +15,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from pqrisk.sources.readers import decode_bytes
+from pqrisk.core.containers import ContainerRefused, check_zip
+from pqrisk.sources.readers import decode_bytes, sniff_dialect
 from pqrisk.sources.records import RecordRejected
 
 MAX_RESULTS_FILE_BYTES = 5 * 1024 * 1024
@@ -184,11 +185,7 @@ def _read_csv(data: bytes) -> list[ResultRow]:
     except RecordRejected as exc:
         raise ResultsRejected([RowError(None, "", exc.message_zh)]) from None
     sample = text[:4096]
-    try:
-        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=",\t;")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    reader = csv.reader(io.StringIO(text, newline=""), sniff_dialect(sample))
     try:
         header = next(reader, None)
         if not header:
@@ -207,6 +204,10 @@ def _read_xlsx(data: bytes) -> list[ResultRow]:
     from openpyxl import load_workbook
 
     try:
+        check_zip(data)  # before openpyxl unpacks anything: no zip bombs
+    except ContainerRefused as exc:
+        raise ResultsRejected([RowError(None, "", exc.message_zh)]) from None
+    try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a broken file
         raise ResultsRejected(
@@ -218,6 +219,12 @@ def _read_xlsx(data: bytes) -> list[ResultRow]:
         if not header or all(h in (None, "") for h in header):
             raise ResultsRejected([RowError(None, "", "Excel第一个工作表没有表头")])
         body = [(number, list(values)) for number, values in enumerate(rows, start=2)]
+    except ResultsRejected:
+        raise
+    except Exception as exc:  # the sheet is read lazily: damage deep in it shows only here
+        raise ResultsRejected(
+            [RowError(None, "", f"Excel文件已损坏，无法读取（{type(exc).__name__}）")]
+        ) from None
     finally:
         book.close()
     return _rows_from_table(list(header), body)

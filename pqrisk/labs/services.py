@@ -12,6 +12,7 @@ before the purchase; a sample is tested only after the lab received it with its 
 
 from __future__ import annotations
 
+import secrets
 import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
@@ -49,6 +50,7 @@ from pqrisk.core.assessment.lab import (
     same_item,
     screen,
 )
+from pqrisk.core.filenames import display_name, safe_suffix
 from pqrisk.core.workflow import TransitionNotAllowed
 
 from .choices import (
@@ -778,7 +780,7 @@ def import_results(
     first and either every row is saved or none (ResultsRejected names each bad row)."""
     _require_manager(user)
     data = upload.read()
-    name = upload.name.rsplit("/", 1)[-1]
+    name = display_name(upload.name)  # shown and kept as metadata, never a path
     try:
         if len(data) > MAX_RESULTS_FILE_BYTES:
             limit = MAX_RESULTS_FILE_BYTES // 1024 // 1024
@@ -814,7 +816,12 @@ def keep_rejected_file(
     from pqrisk.intake.choices import QuarantineReason
     from pqrisk.intake.models import QuarantinedItem
 
-    stored = default_storage.save(f"quarantine/labs/{task.code}/{name[-100:]}", ContentFile(data))
+    # Stored under a generated name: the sender's name is shown, never used as a path.
+    name = display_name(name)
+    stored = default_storage.save(
+        f"quarantine/labs/{task.code}/{secrets.token_hex(8)}.{safe_suffix(name)}",
+        ContentFile(data),
+    )
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:

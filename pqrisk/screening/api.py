@@ -5,13 +5,15 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema
+from ninja import Query, Router, Schema
 
 from pqrisk.accounts.scoping import scope_queryset
+from pqrisk.web.api_auth import BureauSession
 
 from .models import RiskInfo
 
-router = Router()
+# Session and a page role: a caller without one gets 403, not an empty list.
+router = Router(auth=BureauSession())
 
 
 class RiskInfoOut(Schema):
@@ -42,16 +44,24 @@ def _out(i: RiskInfo) -> RiskInfoOut:
     )
 
 
+MAX_PAGE = 500
+
+
 @router.get("", response=list[RiskInfoOut])
 def list_risk_infos(
-    request: HttpRequest, status: str | None = None, limit: int = 100, offset: int = 0
+    request: HttpRequest,
+    status: str | None = None,
+    limit: int = Query(100, ge=1, le=MAX_PAGE),
+    offset: int = Query(0, ge=0),
 ) -> Any:
+    """A page of the risk information the user may see (at most 500 rows a call; a negative
+    offset or a limit out of range is refused with 422)."""
     qs = scope_queryset(request.user, RiskInfo.objects.all()).select_related(
         "district", "product_category", "hazard"
     )
     if status:
         qs = qs.filter(status=status)
-    return [_out(i) for i in qs[offset : offset + min(limit, 500)]]
+    return [_out(i) for i in qs[offset : offset + limit]]
 
 
 @router.get("/{info_id}", response=RiskInfoOut)

@@ -12,6 +12,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("PQRISK_VAR_DIR", Path.cwd() / "var"))
@@ -38,6 +39,9 @@ ALLOWED_HOSTS = [
 ]
 
 INSTALLED_APPS = [
+    # Before django.contrib.admin: its admin/object_history.html adds the field-level change
+    # history (django-auditlog) to every object's "历史" page.
+    "pqrisk.audit",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -47,10 +51,14 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "axes",
+    "csp",
+    "pqrisk.audit.field_history.FieldHistoryConfig",  # django-auditlog
+    # Installed so that /api/docs serves Swagger UI from our static files, not from a CDN the
+    # content security policy (and an office network) would block.
+    "ninja",
     "django_celery_beat",
     "pqrisk.accounts",
     "pqrisk.reference",
-    "pqrisk.audit",
     "pqrisk.enterprises",
     "pqrisk.stations",
     "pqrisk.intake",
@@ -69,17 +77,21 @@ INSTALLED_APPS = [
     "pqrisk.communication",
     "pqrisk.supervision",
     "pqrisk.dashboard",
+    "pqrisk.ops",
     "pqrisk.web",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After authentication: field-level change history (django-auditlog) names the user.
+    "pqrisk.audit.middleware.AuditlogMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it answers throttled logins.
@@ -149,11 +161,58 @@ STORAGES = {
 }
 MEDIA_ROOT = VAR_DIR / "media"
 
-# Security: CSRF is on (middleware); sessions and CSRF cookies are HTTP-only where possible.
+# Passwords: Argon2id (OWASP Password Storage Cheat Sheet's first choice). PBKDF2 stays after
+# it so that hashes made before the switch still verify; Django re-hashes them with Argon2 at
+# the user's next successful login.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+]
+
+# Cookies and headers (prod.py adds HTTPS-only cookies, HSTS and the TLS redirect). CSRF is on
+# (middleware); htmx sends the token from the hx-headers attribute of <body>, so no script
+# needs to read the CSRF cookie and it can be HTTP-only too.
 SESSION_COOKIE_HTTPONLY = True
-CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the cookie-less header we render
+CSRF_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+# A session lasts one working day at most and ends when the browser closes: office computers
+# are shared and left on.
+SESSION_COOKIE_AGE = int(float(os.environ.get("PQRISK_SESSION_HOURS", "8")) * 3600)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+# Content security policy (django-csp 4): scripts and <style> elements only from our own
+# origin or carrying the per-request nonce (templates write nonce="{{ request.csp_nonce }}").
+# style="" attributes are allowed (style-src-attr only): the level badges set their colour with
+# style="--badge: …" and ECharts writes its tooltips as HTML with style attributes; attribute
+# styles cannot run script. ECharts draws on <canvas>; its "save as image" uses data: URLs.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "style-src-attr": [UNSAFE_INLINE],
+        "img-src": [SELF, "data:", "blob:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    }
+}
+
+# Field-level change history (django-auditlog) of the models listed in
+# pqrisk/audit/auditlog_registry.py; business events stay in pqrisk.audit.AuditEvent.
+AUDITLOG_INCLUDE_ALL_MODELS = False
+AUDITLOG_DISABLE_REMOTE_ADDR = False
+# Reverse proxies in front of the application (nginx: 1). With none, X-Forwarded-For comes
+# from the client and is ignored: the change history records REMOTE_ADDR.
+PQRISK_PROXY_COUNT = int(os.environ.get("PQRISK_PROXY_COUNT", "0"))
 
 # Login throttling (django-axes): 5 failures lock the user+IP pair for 15 minutes.
 AXES_FAILURE_LIMIT = 5

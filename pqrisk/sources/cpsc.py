@@ -17,16 +17,21 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from .records import loads_json
+
 SOURCE = "foreign_recall"
 
 
 class CPSCLineError(ValueError):
     """A line of the CPSC export that cannot become a record; keeps the raw line."""
 
-    def __init__(self, message: str, line_no: int | None, raw: str) -> None:
+    def __init__(
+        self, message: str, line_no: int | None, raw: str, reason: str = "malformed"
+    ) -> None:
         super().__init__(message)
         self.line_no = line_no
         self.raw = raw
+        self.reason = reason  # an intake quarantine reason
 
 
 def _where(line_no: int | None) -> str:
@@ -60,7 +65,7 @@ def parse_cpsc_legacy_line(line: str, line_no: int | None = None) -> dict[str, A
     """Parse one JSON line into a canonical record; raise ``ValueError`` if it is malformed."""
     raw = line.rstrip("\r\n")
     try:
-        obj = json.loads(raw)
+        obj = loads_json(raw)
     except json.JSONDecodeError as exc:
         raise CPSCLineError(f"{_where(line_no)}: not valid JSON ({exc.msg})", line_no, raw) from exc
     if not isinstance(obj, dict):
@@ -119,8 +124,19 @@ def parse_cpsc_legacy_line(line: str, line_no: int | None = None) -> dict[str, A
 
 def iter_cpsc_legacy(path: Path) -> Iterator[dict[str, Any] | ValueError]:
     """Yield a record per non-blank line, or the ``ValueError`` explaining why it was rejected."""
-    with Path(path).open(encoding="utf-8") as fh:
-        for line_no, line in enumerate(fh, start=1):
+    with Path(path).open("rb") as fh:
+        for line_no, data in enumerate(fh, start=1):
+            try:
+                line = data.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                # One line in another encoding (or binary) is quarantined, not the whole file.
+                yield CPSCLineError(
+                    f"{_where(line_no)}: not valid UTF-8 (byte {exc.start + 1})",
+                    line_no,
+                    data.decode("utf-8", "backslashreplace").rstrip("\r\n"),
+                    reason="encoding",
+                )
+                continue
             if not line.strip():
                 continue
             try:

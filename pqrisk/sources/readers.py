@@ -20,7 +20,9 @@ from typing import Any, BinaryIO, TextIO
 
 from charset_normalizer import from_bytes
 
-from .records import RecordRejected, json_text
+from pqrisk.core.containers import ContainerRefused, check_zip
+
+from .records import RecordRejected, json_text, loads_json
 
 MAX_FILE_BYTES = 200 * 1024 * 1024
 MAX_LINE_BYTES = 1024 * 1024
@@ -79,6 +81,8 @@ def detect_encoding(head: bytes, *, complete: bool = False) -> str:
         return "utf-8-sig"
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
+    if b"\x00" in head and (utf16 := _utf16_without_bom(head, complete)):
+        return utf16
     if b"\x00" in head:
         raise RecordRejected(
             "encoding",
@@ -99,6 +103,35 @@ def detect_encoding(head: bytes, *, complete: bool = False) -> str:
             "undetectable text encoding",
         )
     return str(best.encoding)
+
+
+_CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f]")
+
+
+def _utf16_without_bom(head: bytes, complete: bool) -> str | None:
+    """``utf-16-le``/``-be`` for UTF-16 text saved without a byte-order mark, else None.
+
+    Such text has a NUL in every other byte wherever it holds ASCII (digits, commas, line
+    ends), on one side only; and it decodes strictly to text without control characters.
+    Binary files fail one test or the other and are still refused as binary.
+    """
+    n = len(head) - len(head) % 2
+    if n < 4:
+        return None
+    zeros_even, zeros_odd = head[0:n:2].count(0), head[1:n:2].count(0)
+    for encoding, many, few in (
+        ("utf-16-le", zeros_odd, zeros_even),
+        ("utf-16-be", zeros_even, zeros_odd),
+    ):
+        if many * 10 < n // 2 or few * 8 > many:
+            continue
+        try:
+            text = codecs.getincrementaldecoder(encoding)().decode(head, final=complete)
+        except UnicodeDecodeError:
+            continue
+        if not _CONTROL.search(text):
+            return encoding
+    return None
 
 
 def decode_bytes(data: bytes) -> str:
@@ -277,7 +310,7 @@ def read_jsonl(source: str | TextIO, name: str, encoding: str = "utf-8") -> Iter
             )
             continue
         try:
-            yield Entry(where, line, json.loads(line))
+            yield Entry(where, line, loads_json(line))
         except json.JSONDecodeError as exc:
             yield Entry(
                 where,
@@ -293,7 +326,7 @@ def read_jsonl(source: str | TextIO, name: str, encoding: str = "utf-8") -> Iter
 def read_json(text: str, name: str) -> Iterator[Entry]:
     """A JSON array of records (or an object with ``records``); held in memory whole."""
     try:
-        data = json.loads(text)
+        data = loads_json(text)
     except json.JSONDecodeError as exc:
         yield Entry(
             name,
@@ -322,6 +355,28 @@ def read_json(text: str, name: str) -> Iterator[Entry]:
         yield Entry(f"{name}#{index}", json_text(item), item)
 
 
+def sniff_dialect(sample: str, *, strict: bool = False) -> type[csv.Dialect]:
+    """Excel's CSV rules with the delimiter (comma, tab or semicolon) the sample shows.
+
+    Only the delimiter is taken from ``csv.Sniffer``: from a head without quotes it also
+    concludes that quotes are not doubled, and a later cell with ``""`` in it (as Excel and
+    WPS write a quote) would then break its row and shift the cells of the rest. ``strict``
+    makes a quote left open at the end of the file an error instead of one last cell that
+    swallows every row after it.
+    """
+    try:
+        delimiter = csv.Sniffer().sniff(sample, delimiters=",\t;").delimiter
+    except csv.Error:
+        delimiter = ","
+
+    class Sniffed(csv.excel):
+        pass
+
+    Sniffed.delimiter = delimiter
+    Sniffed.strict = strict
+    return Sniffed
+
+
 def read_csv(source: str | TextIO, name: str, encoding: str = "utf-8") -> Iterator[Entry]:
     """Rows of a CSV/TSV file with a header, read row by row from a text stream."""
     if isinstance(source, str):
@@ -332,11 +387,9 @@ def read_csv(source: str | TextIO, name: str, encoding: str = "utf-8") -> Iterat
         head.append(line)
         size += len(line)
     sample = "".join(head)[:4096]
-    try:
-        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=",\t;")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.DictReader(chain(head, source), dialect=dialect)
+    dialect = sniff_dialect(sample, strict=True)
+    tape = _Tape(chain(head, source))
+    reader = csv.DictReader(tape, dialect=dialect)
     try:
         fieldnames = reader.fieldnames
     except csv.Error as exc:
@@ -352,20 +405,46 @@ def read_csv(source: str | TextIO, name: str, encoding: str = "utf-8") -> Iterat
         return
     headers = _header_names(fieldnames)
     while True:
+        tape.rewind()
         try:
             row = next(reader)
         except StopIteration:
             return
         except csv.Error as exc:
-            # The reader cannot resynchronise (e.g. an unterminated quote): keep what is left.
-            where = f"{name}:{reader.line_num}"
+            number = tape.lines_read
+            where = f"{name}:{number}"
+            if "field limit" in str(exc):
+                # One cell beyond the limit: the reader stops at that line and goes on with
+                # the next, so only this row is quarantined.
+                yield Entry(
+                    where,
+                    _show_bad_bytes(tape.text()[:2000]),
+                    RecordRejected(
+                        "too_large",
+                        f"第{number}行有单元格超过{csv.field_size_limit() // 1024} KB",
+                        f"CSV cell beyond the field limit at line {number}",
+                    ),
+                )
+                continue
+            # The reader cannot resynchronise (e.g. an unterminated quote): what is left of the
+            # file is kept as it is, up to MAX_LINE_BYTES characters.
+            rest = tape.text()
+            for line in tape.lines:
+                rest += line
+                if len(rest) >= MAX_LINE_BYTES:
+                    break
+            kept = (
+                "其后内容已原样保存在隔离区"
+                if len(rest) < MAX_LINE_BYTES
+                else "其后内容的前1 MB已保存在隔离区"
+            )
             yield Entry(
                 where,
-                "",
+                _show_bad_bytes(rest[:MAX_LINE_BYTES]),
                 RecordRejected(
                     "malformed",
-                    f"第{reader.line_num}行起CSV格式错误，其后内容无法读取：{exc}",
-                    f"CSV error at line {reader.line_num}: {exc}",
+                    f"第{number}行起CSV格式错误，无法继续逐行读取，{kept}：{exc}",
+                    f"CSV error at line {number}: {exc}",
                 ),
             )
             return
@@ -388,9 +467,42 @@ def read_csv(source: str | TextIO, name: str, encoding: str = "utf-8") -> Iterat
         yield Entry(where, raw, _canonical_row(row, headers))
 
 
+class _Tape:
+    """The lines a CSV reader takes, remembered since the last row: what a bad row was."""
+
+    def __init__(self, lines: Iterator[str]) -> None:
+        self.lines = lines
+        self.lines_read = 0
+        self._since: list[str] = []
+        self._size = 0
+
+    def __iter__(self) -> _Tape:
+        return self
+
+    def __next__(self) -> str:
+        line = next(self.lines)
+        self.lines_read += 1
+        if self._size < MAX_LINE_BYTES:
+            self._since.append(line)
+            self._size += len(line)
+        return line
+
+    def rewind(self) -> None:
+        self._since.clear()
+        self._size = 0
+
+    def text(self) -> str:
+        return "".join(self._since)
+
+
 def read_xlsx(path: Path) -> Iterator[Entry]:
     from openpyxl import load_workbook
 
+    try:
+        check_zip(path)  # before openpyxl unpacks anything: no zip bombs
+    except ContainerRefused as exc:
+        yield Entry(path.name, "", RecordRejected(exc.kind, exc.message_zh, exc.message_en))
+        return
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a broken file
@@ -402,20 +514,40 @@ def read_xlsx(path: Path) -> Iterator[Entry]:
             ),
         )
         return
-    sheet = book.worksheets[0]
-    rows = sheet.iter_rows(values_only=True)
-    header = next(rows, None)
-    if not header:
-        yield Entry(path.name, "", RecordRejected("malformed", "Excel工作表没有表头", "no header"))
-        return
-    names = [str(h).strip() if h is not None else "" for h in header]
-    for number, values in enumerate(rows, start=2):
-        if values is None or all(v in (None, "") for v in values):
-            continue
-        row = {n: v for n, v in zip(names, values, strict=False) if n}
-        raw = json_text(row)
-        yield Entry(f"{path.name}:{number}", raw, _canonical_row(row))
-    book.close()
+    number = 1
+    try:
+        if not book.worksheets:
+            yield Entry(
+                path.name, "", RecordRejected("malformed", "Excel文件没有工作表", "no sheet")
+            )
+            return
+        rows = book.worksheets[0].iter_rows(values_only=True)
+        header = next(rows, None)
+        if not header:
+            yield Entry(
+                path.name, "", RecordRejected("malformed", "Excel工作表没有表头", "no header")
+            )
+            return
+        names = [str(h).strip() if h is not None else "" for h in header]
+        for number, values in enumerate(rows, start=2):
+            if values is None or all(v in (None, "") for v in values):
+                continue
+            row = {n: v for n, v in zip(names, values, strict=False) if n}
+            raw = json_text(row)
+            yield Entry(f"{path.name}:{number}", raw, _canonical_row(row))
+    except Exception as exc:  # the sheet is read lazily: damage deep in it shows only here
+        yield Entry(
+            f"{path.name}:{number + 1}",
+            "",
+            RecordRejected(
+                "malformed",
+                f"Excel文件第{number + 1}行起已损坏，无法继续读取（{type(exc).__name__}），"
+                "此前各行已照常处理",
+                f"damaged xlsx from row {number + 1}: {exc}",
+            ),
+        )
+    finally:
+        book.close()
 
 
 def read_path(path: Path) -> Iterator[Entry]:

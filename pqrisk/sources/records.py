@@ -49,6 +49,7 @@ MAX_EXTERNAL_ID = 120
 MAX_TITLE = 300
 MAX_TEXT = 50_000
 MAX_RECORD_BYTES = 512 * 1024
+MAX_DEPTH = 32  # levels of objects and arrays in one record
 
 
 class RecordRejected(ValueError):
@@ -107,6 +108,38 @@ def without_nul(value: Any) -> Any:
     return value
 
 
+def loads_json(text: str, **kwargs: Any) -> Any:
+    """``json.loads``, with nesting too deep for Python's stack refused as bad JSON.
+
+    ``[[[[…`` a few thousand deep raises RecursionError, which no caller expects from a
+    parser: it becomes the JSONDecodeError every reader already turns into a quarantine.
+    """
+    try:
+        return json.loads(text, **kwargs)
+    except RecursionError:
+        raise json.JSONDecodeError("嵌套层数过深", text[:1000], 0) from None
+
+
+def nesting_depth(value: Any, limit: int) -> int:
+    """How deep ``value`` nests (a scalar is 0), counted without recursion up to ``limit``+1."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, Mapping):
+            children: Any = node.values()
+        elif isinstance(node, list | tuple):
+            children = node
+        else:
+            continue
+        depth += 1
+        deepest = max(deepest, depth)
+        if deepest > limit:
+            return deepest
+        stack.extend((child, depth) for child in children)
+    return deepest
+
+
 def json_bytes(obj: Any, *, sort_keys: bool = False) -> bytes:
     """Compact UTF-8 JSON of ``obj`` (dates ISO, other unknown types as ``str``).
 
@@ -128,7 +161,10 @@ def json_bytes(obj: Any, *, sort_keys: bool = False) -> bytes:
 
 def json_text(obj: Any) -> str:
     """``json_bytes`` as text, for keeping a raw entry readable."""
-    return json_bytes(obj).decode("utf-8", "surrogatepass")
+    try:
+        return json_bytes(obj).decode("utf-8", "surrogatepass")
+    except RecursionError:  # nested beyond the stack: validation refuses it by its depth
+        return json.dumps(f"（嵌套层数过深的{type(obj).__name__}，无法显示）", ensure_ascii=False)
 
 
 def _text(value: Any) -> str:
@@ -185,6 +221,13 @@ def validate_record(
     if not isinstance(obj, Mapping):
         raise RecordRejected(
             "malformed", "每条记录应为一个JSON对象（键值对）", "record is not a JSON object"
+        )
+    if nesting_depth(obj, MAX_DEPTH) > MAX_DEPTH:
+        # Deeper than any real record, and deep enough to exhaust the serialisers' stacks.
+        raise RecordRejected(
+            "malformed",
+            f"记录嵌套层数超过{MAX_DEPTH}层，无法接收",
+            f"record nests deeper than {MAX_DEPTH} levels",
         )
     dumped = json_bytes(obj)
     if b"\\u0000" in dumped:  # JSON writes NUL as \u0000; rare, so strip only when present

@@ -557,6 +557,8 @@ def plan_workbook(plan_obj: SpotCheckPlan, user: Any) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
+    from pqrisk.core.safe_export import neutralise_workbook
+
     wb = Workbook()
     ws = wb.active
     assert ws is not None
@@ -618,6 +620,8 @@ def plan_workbook(plan_obj: SpotCheckPlan, user: Any) -> bytes:
                 "；".join(e.reasons),
             ]
         )
+    # Firm names and reasons come from outside: no cell may run as a formula when opened.
+    neutralise_workbook(wb)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

@@ -6,14 +6,17 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
+from pqrisk.accounts.choices import Role
 from pqrisk.core.levels import WarningLevel
+from pqrisk.web.api_auth import BureauSession
 
 from .models import Warning
 from .services import WarningError, act_on_warning, approve_warning
 
-router = Router()
+# Session and a page role: a caller without one gets 403, not an empty list.
+router = Router(auth=BureauSession())
 public_router = Router(auth=None)
 
 
@@ -60,7 +63,9 @@ def visible_warnings(user: Any) -> QuerySet[Warning]:
         return qs.none()
     if user.is_city_wide:
         return qs
-    if user.district_id is None:
+    # A district's warnings are for its district officers; a station's account has a
+    # district too, but reads nothing through the session.
+    if user.district_id is None or not user.has_role(Role.DISTRICT_OFFICER):
         return qs.none()
     return qs.filter(
         Q(district_id=user.district_id)
@@ -93,7 +98,7 @@ def warning_action(request: HttpRequest, warning_id: int, action: str, body: Act
         else:
             warning = act_on_warning(warning, action, request.user, note=body.note)
     except (WarningError, ValueError) as exc:
-        return 400, {"detail": getattr(exc, "message_zh", "预警等级无效")}
+        return Status(400, {"detail": getattr(exc, "message_zh", "预警等级无效")})
     return _out(warning)
 
 

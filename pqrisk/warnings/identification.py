@@ -170,6 +170,8 @@ def check_photo(upload: UploadedFile) -> str:
         with Image.open(upload) as image:
             kind = image.format or ""
             image.verify()
+    except Image.DecompressionBombError as exc:  # a few bytes declaring billions of pixels
+        raise PhotoRefused("图片像素过多（疑似解压炸弹），请上传正常尺寸的产品图片") from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise PhotoRefused("文件不是可识别的图片（支持 JPEG、PNG、WebP、GIF）") from exc
     finally:

@@ -38,7 +38,8 @@ class NavItem:
 
 
 # (label, url name, prefix of the url names that make it active, who sees it: every page
-# user, city-wide roles, the assessment centre and city bureau staff, experts)
+# user, city-wide roles, the assessment centre and city bureau staff, experts, the city
+# administrators and supervisors who handle dead letters)
 NAV: list[tuple[str, str, str, str]] = [
     ("首页", "web:home", "home", "pages"),
     ("综合看板", "web:dashboard", "dashboard", "pages"),
@@ -66,6 +67,7 @@ NAV: list[tuple[str, str, str, str]] = [
     ("监测站", "web:station_list", "station_", "city"),
     ("隔离区", "web:quarantine_list", "quarantine_", "city"),
     ("审计日志", "web:audit_list", "audit_", "pages"),
+    ("死信任务", "ops:dead_letter_list", "ops:", "ops"),
 ]
 
 
@@ -91,6 +93,7 @@ def nav_items(request: HttpRequest) -> list[NavItem]:
         "city": city,
         "staff": bool(roles & {"analyst", "city_supervisor", "city_admin"}),
         "expert": "expert" in roles,
+        "ops": bool(roles & {"city_supervisor", "city_admin"}),
     }
     return [
         NavItem(label, reverse(name), bool(current) and str(current).startswith(prefix))

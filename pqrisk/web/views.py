@@ -771,6 +771,12 @@ def _quarantine_page(
     )
 
 
+def _require_fixer(request: HttpRequest) -> None:
+    """Experts read the quarantine but do not resolve it: refused before the form is read."""
+    if not quarantine_services.may_resolve(request.user):
+        raise PermissionDenied("只有市局管理员、市局监管处或评估中心可以处理隔离区记录")
+
+
 def _get_quarantined(pk: int) -> QuarantinedItem:
     return get_object_or_404(quarantine_services.dao_quarantined_items(), pk=pk)
 
@@ -786,6 +792,7 @@ def quarantine_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def quarantine_replay(request: HttpRequest, pk: int) -> HttpResponse:
     """Ingest the corrected record; if it is rejected again, show the new reason with the
     user's text kept in the editor."""
+    _require_fixer(request)
     item = _get_quarantined(pk)
     form = forms.ReplayForm(request.POST, prefix="replay")
     if not form.is_valid():
@@ -807,6 +814,7 @@ def quarantine_replay(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @page(city_only=True)
 def quarantine_dismiss(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_fixer(request)
     item = _get_quarantined(pk)
     form = forms.DismissForm(request.POST, prefix="dismiss")
     if not form.is_valid():

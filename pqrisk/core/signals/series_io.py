@@ -20,6 +20,7 @@ from typing import TextIO
 import numpy as np
 from numpy.typing import NDArray
 
+from pqrisk.core.safe_export import neutralise
 from pqrisk.core.signals.temporal import (
     STATUS_CODES,
     STATUS_LABELS_ZH,
@@ -161,7 +162,7 @@ def write_detections(
                 t = det.first + j
                 writer.writerow(
                     (
-                        name,
+                        neutralise(name),  # a series name is the user's text, opened in Excel
                         day_text[t],
                         _num(table.counts[s, t]),
                         det.method,

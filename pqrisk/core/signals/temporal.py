@@ -796,6 +796,7 @@ def _farrington(
     recent = window[:, limit54[1] :] - window[:, : -limit54[1]]  # sum of last limit54[1]
     # The compiled fits hold no per-point arrays, so they take chunks of many more periods.
     budget = chunk_elements if reference else 50 * chunk_elements
+    t_critical = special.stdtrit(design.offsets.size - design.n_blocks - 1, 1.0 - p_trend / 2.0)
     per_chunk = max(1, budget // (design.offsets.size * times.size))
     z = float(special.ndtri(1.0 - alpha))
     for s0 in range(0, s, per_chunk):
@@ -812,14 +813,14 @@ def _farrington(
         else:
             fit_t, fit_0, ymax = compiled.fit(y, s0, s1, times, trend, weights_threshold)
         if fit_t is not None:
-            df = design.offsets.size - design.n_blocks - 1
             with np.errstate(divide="ignore", invalid="ignore"):
                 tstat = fit_t.beta / np.sqrt(fit_t.dispersion / fit_t.d)
-            pval = 2.0 * special.stdtr(df, -np.abs(np.nan_to_num(tstat)))
+            # p < p_trend (two-sided) exactly when |t| exceeds the critical value.
+            significant = np.abs(np.nan_to_num(tstat)) > t_critical
             mu0_t = np.exp(fit_t.alpha[:, 0])
             # R falls back to the model without trend when the fit does not converge.
-            converged = np.isfinite(fit_t.beta) & np.isfinite(pval)
-            keep = converged & (b >= 3) & (pval < p_trend) & (mu0_t <= ymax)
+            converged = np.isfinite(fit_t.beta)
+            keep = converged & (b >= 3) & significant & (mu0_t <= ymax)
         else:
             keep = np.zeros(ps.size, dtype=bool)
         eta0 = np.where(keep, fit_t.alpha[:, 0] if fit_t else 0.0, fit_0.alpha[:, 0])

@@ -249,7 +249,7 @@ def test_a_feed_another_worker_has_started_is_skipped(feed_server: FeedServer) -
     assert not feed_server.seen
 
 
-def test_the_beat_task_polls_due_feeds_on_the_intake_queue(feed_server: FeedServer) -> None:
+def test_the_beat_task_polls_due_feeds_on_the_ingest_queue(feed_server: FeedServer) -> None:
     from django.conf import settings
 
     from pqrisk.celery import app
@@ -257,7 +257,7 @@ def test_the_beat_task_polls_due_feeds_on_the_intake_queue(feed_server: FeedServ
     name = "pqrisk.feeds.tasks.poll_feeds"
     assert name in {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     app.loader.import_default_modules()
-    assert app.amqp.router.route({}, name)["queue"].name == "intake"
+    assert app.amqp.router.route({}, name)["queue"].name == "ingest"
     subscribe(feed_server.serve_sample("/rss.xml", "feed_rss.xml"))
     subscribe(feed_server.serve("/down.xml", Reply(b"", 503)), name="故障源")
     task = app.tasks[name]

@@ -1,0 +1,69 @@
+"""The base class of every pqrisk task (``pqrisk/celery.py`` sets it as the app's Task).
+
+A message is acknowledged only after its task has run (``acks_late``) and goes back to the
+queue when the worker process dies under it (``reject_on_worker_lost``). A transient error
+(the database or the broker away for a while) is retried with exponential back-off and
+jitter; when the retries run out, or the error is not transient, the task becomes a dead
+letter (``DeadLetter``) that a city administrator can re-enqueue or discard.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import kombu.exceptions
+import redis.exceptions
+from billiard.einfo import ExceptionInfo
+from celery import Task
+from django.conf import settings
+from django.db import InterfaceError, OperationalError
+
+log = logging.getLogger(__name__)
+
+# Errors that go away by themselves: a database restarting or failing over, a broker
+# restarting, a network blip. Anything else is a bug or bad data and is not retried.
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
+    OperationalError,
+    InterfaceError,
+    kombu.exceptions.OperationalError,
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+    ConnectionError,
+    TimeoutError,
+)
+
+
+class PqriskTask(Task):
+    autoretry_for = TRANSIENT_ERRORS
+    max_retries = settings.PQRISK_TASK_MAX_RETRIES
+    retry_backoff = settings.PQRISK_TASK_RETRY_BACKOFF
+    retry_backoff_max = settings.PQRISK_TASK_RETRY_BACKOFF_MAX
+    retry_jitter = True
+    acks_late = True
+    reject_on_worker_lost = True
+
+    def on_failure(
+        self,
+        exc: Exception,
+        task_id: str,
+        args: Any,
+        kwargs: Any,
+        einfo: ExceptionInfo,
+    ) -> None:
+        # Run eagerly (tests, the laptop shape) the caller receives the exception itself.
+        if self.request.is_eager:
+            return
+        from .services import record_dead_letter
+
+        delivery = self.request.delivery_info or {}
+        record_dead_letter(
+            task_name=self.name,
+            task_id=task_id,
+            args=list(args or ()),
+            kwargs=dict(kwargs or {}),
+            exception=f"{type(exc).__name__}: {exc}",
+            traceback=str(einfo.traceback if einfo else ""),
+            retries=self.request.retries or 0,
+            queue=str(delivery.get("routing_key") or ""),
+        )
