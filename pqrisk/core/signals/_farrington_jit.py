@@ -49,11 +49,12 @@ OUT_COLUMNS = (
     "disp_f",  # fit without trend: Pearson X² / df
     "a_f0",  # fit without trend: sum of working weights of block 0
     "ymax",  # largest baseline count
+    "keep_trend",  # 1: the trend model is used (converged, significant, mu0 <= ymax)
 )
 N_OUT = len(OUT_COLUMNS)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _clip5(x: float) -> float:
     # NaN passes through, as with np.clip.
     if x > 5.0:
@@ -63,7 +64,7 @@ def _clip5(x: float) -> float:
     return x
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _powers(beta, ppy, run_c, run_m, qp, qm, er):
     """qp[i] = q^i (i < ppy + longest run) and er[r] = q^a_r for every run start
     a_r = c_r - m_r ppy (0 <= c_r < ppy), q = exp(beta / ppy): products of at most ~70
@@ -85,7 +86,7 @@ def _powers(beta, ppy, run_c, run_m, qp, qm, er):
         er[r] = qp[run_c[r]] * qm[run_m[r]]
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _exp_sums(beta, k, ppy, runs, lmax, work, sums):
     """sums[0|1|2, j] = sum over block j of exp(beta t) (1, t, t²); leaves qp, er at beta."""
     run_len, run_blk, run_c, run_m, ra1, ra2, rb = runs
@@ -136,7 +137,7 @@ def _exp_sums(beta, k, ppy, runs, lmax, work, sums):
     sums[2, j] = a2
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _weighted_sums(beta, k, ppy, runs, lmax, work, sums, outl, n_out, reuse):
     """_exp_sums minus the down-weighted share loss × exp(beta t) at the outliers. With
     ``reuse``, ``sums`` and the powers already hold _exp_sums at this beta (the sums do not
@@ -155,7 +156,7 @@ def _weighted_sums(beta, k, ppy, runs, lmax, work, sums, outl, n_out, reuse):
         sums[2, j] -= e * t * t
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _profile_fit(beta, sy, sty, zero, empty, k, ppy, runs, lmax, work, sums, outl, n_out, reuse):
     """Newton on the profile likelihood of beta from ``beta``; returns (beta, d, converged)
     with ``sums`` evaluated at the returned beta. An all-zero baseline keeps its start.
@@ -186,7 +187,7 @@ def _profile_fit(beta, sy, sty, zero, empty, k, ppy, runs, lmax, work, sums, out
     return beta, d, last <= TOL
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _anscombe(y, m3, hat, phi, threshold, y23):
     """Down-weighting loss 1 - s^-2 when the scaled Anscombe residual s > threshold, else 0;
     m3 = mu^(1/3), ``y23`` the table of k^(2/3) for whole counts k."""
@@ -201,7 +202,7 @@ def _anscombe(y, m3, hat, phi, threshold, y23):
     return 0.0
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _y2_over_mu(ea, zero, nr, run_start, run_len, run_blk, qp, er, row, base0, off):
     """sum over points of y² / (ea_j exp(beta t)), with qp, er the powers of 1/q."""
     total = 0.0
@@ -224,7 +225,7 @@ def _y2_over_mu(ea, zero, nr, run_start, run_len, run_blk, qp, er, row, base0, o
     return total
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def farrington_fits(
     y,
     s0,
@@ -235,9 +236,14 @@ def farrington_fits(
     ppy,
     trend,
     threshold,
+    t_critical,
     out,
 ):
     """Fit series s0..s1-1 of y at every period in ``times``; results into out[s - s0, ti].
+
+    The trend model is kept when its trend is significant (|t| > ``t_critical``; inf when
+    b < 3) and its prediction does not exceed the largest baseline count; then the model
+    without trend is not needed and not fitted (its columns are NaN).
 
     ``design`` = (offsets, tv, count, tsum, run_start, run_len, run_blk, run_c, run_m,
     run_consts): points in block order, their times in years, per-block point counts and
@@ -481,9 +487,19 @@ def farrington_fits(
                 o[3] = d * scale if math.isfinite(d) else np.inf
                 o[4] = 1.0 if zero[0] else a0 * scale
                 o[5] = (a0 * sums[1, 0] / sums[0, 0] * scale) if not zero[0] else 0.0
+                # As temporal._farrington: t = beta / sqrt(disp / d), NaN as 0, inf as large.
+                tstat = beta / math.sqrt(o[2] / o[3])
+                if tstat != tstat:
+                    tstat = 0.0
+                if ok and abs(tstat) > t_critical and math.exp(o[0]) <= ymax:
+                    o[10] = 1.0
+                    for c in range(6, 9):
+                        o[c] = np.nan
+                    continue
             elif not trend:
                 for c in range(6):
                     o[c] = np.nan
+            o[10] = 0.0
 
             # ---- without trend (closed form per block) ------------------------------------
             pear = 0.0
@@ -549,7 +565,7 @@ def farrington_fits(
             o[8] = 1.0 if zero[0] else scale * mub[0] * wsum[0]
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def nb_quantiles(q, mean, size, prob, out):
     """Smallest k with P(Y <= k) >= q for NB(size, prob), Poisson(mean) where size = inf,
     by summing the probability function from 0; NaN where that could underflow or run long

@@ -684,14 +684,26 @@ class _CompiledDesign:
         times: NDArray[np.int64],
         trend: bool,
         threshold: float,
-    ) -> tuple[_Fit | None, _Fit, FloatArray]:
+        t_critical: float,
+    ) -> tuple[_Fit | None, _Fit, FloatArray, BoolArray]:
         """Fits with (if ``trend``) and without trend of series s0..s1-1 at ``times``, as
-        ``_fit_reweighted`` would give them, and each baseline's largest count."""
+        ``_fit_reweighted`` would give them, each baseline's largest count and whether the
+        trend model is kept (the fit without trend is then skipped: NaN)."""
         from . import _farrington_jit as jit
 
         out = np.empty((s1 - s0, times.size, jit.N_OUT))
         jit.farrington_fits(
-            y, s0, s1, times.astype(np.int64), self.arrays, self.k, self.ppy, trend, threshold, out
+            y,
+            s0,
+            s1,
+            times.astype(np.int64),
+            self.arrays,
+            self.k,
+            self.ppy,
+            trend,
+            threshold,
+            t_critical,
+            out,
         )
         o = out.reshape(-1, jit.N_OUT)
         fit_t = None
@@ -701,7 +713,7 @@ class _CompiledDesign:
         fit_0 = _Fit(
             o[:, 6:7], np.zeros(rows), _NO_MU, o[:, 8:9], _NO_MU, np.full(rows, np.inf), o[:, 7]
         )
-        return fit_t, fit_0, o[:, 9]
+        return fit_t, fit_0, o[:, 9], o[:, 10] > 0.0
 
 
 # Fits that are not followed by hat values or re-weighting keep no per-point means.
@@ -811,8 +823,12 @@ def _farrington(
             fit_t = _fit_reweighted(glm, yb, y23, True, weights_threshold) if trend else None
             fit_0 = _fit_reweighted(glm, yb, y23, False, weights_threshold)
         else:
-            fit_t, fit_0, ymax = compiled.fit(y, s0, s1, times, trend, weights_threshold)
-        if fit_t is not None:
+            fit_t, fit_0, ymax, kept = compiled.fit(
+                y, s0, s1, times, trend, weights_threshold, t_critical if b >= 3 else np.inf
+            )
+        if fit_t is not None and compiled is not None:
+            keep = kept  # the same rule, applied in the kernel
+        elif fit_t is not None:
             with np.errstate(divide="ignore", invalid="ignore"):
                 tstat = fit_t.beta / np.sqrt(fit_t.dispersion / fit_t.d)
             # p < p_trend (two-sided) exactly when |t| exceeds the critical value.
