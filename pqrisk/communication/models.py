@@ -3,18 +3,17 @@ briefings and the like, each linked to the risks it spoke about."""
 
 from __future__ import annotations
 
-import secrets
-
 from django.conf import settings
 from django.db import models
+
+from pqrisk.core.filenames import stored_name
 
 from .choices import ActivityKind
 
 
 def attachment_path(instance: CommunicationActivity, filename: str) -> str:
     """Stored under a random name (the original name may be internal); the suffix is kept."""
-    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
-    return f"communication/{secrets.token_hex(12)}.{suffix[:5]}"
+    return stored_name("communication", filename)
 
 
 class CommunicationActivity(models.Model):

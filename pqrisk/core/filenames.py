@@ -10,6 +10,7 @@ and a bounded length that keeps the suffix.
 from __future__ import annotations
 
 import re
+import secrets
 import unicodedata
 
 MAX_NAME = 200
@@ -43,3 +44,9 @@ def safe_suffix(name: object, default: str = "bin") -> str:
     shown = display_name(name)
     suffix = shown.rsplit(".", 1)[-1].lower() if "." in shown else ""
     return suffix if _SUFFIX.fullmatch(suffix) else default
+
+
+def stored_name(folder: str, name: object, default_suffix: str = "bin") -> str:
+    """A generated storage path under ``folder`` keeping only a plain suffix of ``name``:
+    the name a sender gave may be internal or hostile, so it never becomes a path."""
+    return f"{folder}/{secrets.token_hex(12)}.{safe_suffix(name, default_suffix)}"

@@ -4,10 +4,10 @@ attachments and per-enterprise outcomes, and the tracking of green warnings."""
 
 from __future__ import annotations
 
-import secrets
-
 from django.conf import settings
 from django.db import models
+
+from pqrisk.core.filenames import stored_name
 
 from .choices import (
     DISPOSAL_STATE_CHOICES,
@@ -248,8 +248,7 @@ class Feedback(models.Model):
 
 def attachment_path(instance: FeedbackAttachment, filename: str) -> str:
     """Stored under a random name; the original name is kept in ``name``."""
-    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
-    return f"disposal/feedback/{secrets.token_hex(12)}.{suffix[:5]}"
+    return stored_name("disposal/feedback", filename)
 
 
 class FeedbackAttachment(models.Model):

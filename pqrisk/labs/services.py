@@ -12,7 +12,6 @@ before the purchase; a sample is tested only after the lab received it with its 
 
 from __future__ import annotations
 
-import secrets
 import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
@@ -50,7 +49,7 @@ from pqrisk.core.assessment.lab import (
     same_item,
     screen,
 )
-from pqrisk.core.filenames import display_name, safe_suffix
+from pqrisk.core.filenames import display_name, stored_name
 from pqrisk.core.workflow import TransitionNotAllowed
 
 from .choices import (
@@ -819,7 +818,7 @@ def keep_rejected_file(
     # Stored under a generated name: the sender's name is shown, never used as a path.
     name = display_name(name)
     stored = default_storage.save(
-        f"quarantine/labs/{task.code}/{secrets.token_hex(8)}.{safe_suffix(name)}",
+        stored_name(f"quarantine/labs/{task.code}", name),
         ContentFile(data),
     )
     try:

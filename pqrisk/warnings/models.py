@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from pqrisk.core.filenames import stored_name
 from pqrisk.core.levels import WarningLevel
 
 from .choices import (
@@ -128,8 +129,7 @@ class Warning(models.Model):
 
 def photo_path(instance: WarningPhoto, filename: str) -> str:
     """Photos are stored under a random name: the original file name may be internal."""
-    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "jpg"
-    return f"warnings/photos/{secrets.token_hex(12)}.{suffix[:5]}"
+    return stored_name("warnings/photos", filename, "jpg")
 
 
 class WarningPhoto(models.Model):

@@ -182,8 +182,9 @@ def _profile_fit(beta, sy, sty, zero, empty, k, ppy, runs, lmax, work, sums, out
         if not d > 0.0:
             d = np.inf
             break
-        last = abs(_clip5(g / d))
-        beta += _clip5(g / d)
+        step = _clip5(g / d)
+        last = abs(step)
+        beta += step
     return beta, d, last <= TOL
 
 
@@ -357,28 +358,24 @@ def farrington_fits(
                     have_prev = True
                     sums_prev[:, :] = sums
             if trend and ok:
-                sum_mu = 0.0
+                sum_sy = 0.0
                 for j in range(k):
+                    sum_sy += sy[j]
                     if zero[j]:
                         mub[j] = 0.0  # exp(EMPTY)
-                        a_j = 0.0
                         inv_a[j] = 1.0
                         mt[j] = 0.0
                     else:
                         mub[j] = sy[j] / sums[0, j]  # exp(alpha_j)
-                        a_j = sy[j]  # exp(alpha_j) * sums[0, j]
-                        inv_a[j] = 1.0 / a_j
+                        inv_a[j] = 1.0 / sy[j]  # a_j = exp(alpha_j) * sums[0, j] = sy_j
                         mt[j] = sums[1, j] / sums[0, j]  # b_j / a_j
-                    sum_mu += a_j
                 if empty:
                     d = np.inf
-                sum_sy = 0.0
-                for j in range(k):
-                    sum_sy += sy[j]
-                # Unweighted Pearson X² (leaves the powers of 1/q in qp, er).
+                # Unweighted Pearson X² = sum y²/mu - 2 sum y + sum mu, and sum mu = sum y at
+                # the closed-form intercepts (leaves the powers of 1/q in qp, er).
                 _powers(-beta, ppy, run_c, run_m, qp, qm, er)
                 pear = _y2_over_mu(mub, zero, nr, run_start, run_len, run_blk, qp, er, row, t0, off)
-                pear += sum_mu - 2.0 * sum_sy
+                pear -= sum_sy
                 disp = pear / df_t
                 phi = disp if disp > 1.0 else 1.0
                 c_lim = thr2 * phi
