@@ -15,12 +15,12 @@ What it does:
    orders the records by when they happened, as a live stream would bring them;
 3. starts ``--workers`` real ``celery worker`` processes on the stage queues (ingest, screen,
    assess, notify, schedule, plus any other queue the product's routes name), with the
-   benchmark's worker module (``load_worker.py``: the ingest entry task, the assessment tick
-   and a timing line per task);
+   benchmark's worker module (``load_worker.py``: the product's app plus a timing line per
+   task and per step);
 4. publishes the items in batches of ``--batch`` through the Redis broker, holding at most
    ``--max-pending`` batches waiting in the ingest and screen queues (a feed that is not
-   allowed to run away from the workers), and sends the assessment run every ``--tick``
-   seconds as beat would;
+   allowed to run away from the workers), and sends the loop's short path
+   (``screen_new``, ``advance_pipeline``) every ``--tick`` seconds as beat does;
 5. while it runs, samples ``pg_stat_activity`` of the database (what the backends are doing,
    their CPU from ``/proc``), the load average, and the peak RSS (``VmHWM``) of the workers;
 6. at the end prints a table (throughput overall and per stage, ingest → warning-proposal
@@ -396,8 +396,8 @@ def run_load(
     sampler.start()
     log = TimingLog(run / "timing")
     beat = [
-        Ticker(app, log, "pqrisk.screening.tasks.screen_pending", args.tick),
-        Ticker(app, log, "bench_load.assess", args.tick),
+        Ticker(app, log, "pqrisk.screening.tasks.screen_new", args.tick),
+        Ticker(app, log, "pqrisk.screening.tasks.advance_pipeline", args.tick),
     ]
 
     submitted: dict[str, float] = {}  # injected event item → when its batch was sent
@@ -443,14 +443,17 @@ def run_load(
         _check_alive(procs, run)
         time.sleep(0.5)
     t_screened = time.time()
-    # One more assessment run that starts after screening ended takes the rest.
+    # Advance runs that start after screening ended take the rest, until one leaves nothing.
     last = beat[1]
     while True:
         log.poll()
         final = [
             r
             for r in log.rows
-            if r["task"] == last.name and r["start"] >= t_screened and not r.get("skipped")
+            if r["task"] == last.name
+            and r["start"] >= t_screened
+            and not r.get("skipped")
+            and not r.get("more")
         ]
         if final:
             break

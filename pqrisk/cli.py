@@ -560,17 +560,16 @@ def _read_table(path: Path, *columns: str) -> tuple[list[str], list[dict[str, st
     must be in the header. Undecodable bytes stay marked in their cell (see open_text)."""
     import csv
 
-    from pqrisk.sources.readers import open_text, sniff_dialect
+    from pqrisk.sources.readers import csv_field_limit, open_text, sniff_dialect
     from pqrisk.sources.records import RecordRejected
 
     if not path.is_file():
         raise _BadInput(f"文件不存在：{path}")
-    csv.field_size_limit(max(csv.field_size_limit(), 16 * 1024 * 1024))
     try:
         stream, _ = open_text(path, newline="")
     except RecordRejected as exc:
         raise _BadInput(f"{path}：{exc.message_zh}") from exc
-    with stream:
+    with stream, csv_field_limit(16 * 1024 * 1024):
         head = stream.read(4096)
         dialect = sniff_dialect(head)  # quotes doubled as Excel writes them
         stream.seek(0)
@@ -1201,3 +1200,22 @@ main.add_command(serve_command)
 
 if __name__ == "__main__":
     main()
+
+
+# ---------------------------------------------------------------- foreign alerts (境外通报)
+
+from pqrisk.core.foreign.cli import tag as foreign_tag  # noqa: E402
+from pqrisk.foreign.cli import COMMANDS as FOREIGN_COMMANDS  # noqa: E402
+
+
+@main.group(
+    "foreign",
+    help="境外通报：欧盟Safety Gate与美国CPSC召回的载入、标注、匹配（见 docs/foreign.md）",
+)
+def foreign_group() -> None:
+    pass
+
+
+foreign_group.add_command(foreign_tag)
+for _command in FOREIGN_COMMANDS:
+    foreign_group.add_command(_command)

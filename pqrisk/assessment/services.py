@@ -17,6 +17,7 @@ from django.db import transaction
 from pqrisk.audit.models import AuditEvent
 from pqrisk.audit.services import SYSTEM_LABEL, record_many
 from pqrisk.audit.services import record as audit
+from pqrisk.bulk import insert_objects
 from pqrisk.core.assessment.matrix import AssessmentInput, AssessmentResult, ScenarioStep, assess
 from pqrisk.core.levels import Attention, RiskLevel
 from pqrisk.screening.choices import RiskInfoStatus
@@ -175,15 +176,22 @@ def save_assessment(
     return assessment
 
 
-def assess_pending(progress: Callable[[int], None] | None = None) -> dict[str, int]:
-    """First assessment (系统初评) of every risk signal waiting for one, in chunks."""
+def assess_pending(
+    progress: Callable[[int], None] | None = None, *, limit: int | None = None
+) -> dict[str, int]:
+    """First assessment (系统初评) of every risk signal waiting for one (at most ``limit``,
+    oldest first), in chunks."""
     counts: dict[str, int] = {}
-    while True:
+    done = 0
+    while limit is None or done < limit:
+        size = CHUNK if limit is None else min(CHUNK, limit - done)
         infos = list(
             RiskInfo.objects.filter(status=RiskInfoStatus.PENDING_ASSESSMENT)
             .select_related("hazard", "product_category", "raw_item")
-            .order_by("id")[:CHUNK]
+            .defer("evidence", "screened_text")  # large, and not read here
+            .order_by("id")[:size]
         )
+        done += len(infos)
         if not infos:
             break
         rows = [
@@ -191,13 +199,13 @@ def assess_pending(progress: Callable[[int], None] | None = None) -> dict[str, i
             for i in infos
         ]
         with transaction.atomic():
-            created = Assessment.objects.bulk_create(rows)
+            # COPY, not bulk_create: Django's bulk insert on PostgreSQL sends each column
+            # as one array that the driver escapes value by value (half this step's time).
+            created = insert_objects(rows)
             RiskInfo.objects.filter(pk__in=[i.pk for i in infos]).update(
                 status=RiskInfoStatus.ASSESSED
             )
-            AuditEvent.objects.bulk_create(
-                [_audit_event(a, RiskInfoStatus.PENDING_ASSESSMENT) for a in created]
-            )
+            insert_objects([_audit_event(a, RiskInfoStatus.PENDING_ASSESSMENT) for a in created])
             record_many(
                 "assess",
                 infos,

@@ -103,6 +103,19 @@ def stations(request: HttpRequest, district: str | None = None) -> Any:
     return _panel(request, "stations", district)
 
 
+@router.get("/foreign_months", response={200: PanelOut, 400: ErrorOut})
+def foreign_months(request: HttpRequest, district: str | None = None) -> Any:
+    """Foreign alerts (境外通报) by month, made in China or not (a district: those matched to
+    its firms)."""
+    return _panel(request, "foreign_months", district)
+
+
+@router.get("/foreign_risks", response={200: PanelOut, 400: ErrorOut})
+def foreign_risks(request: HttpRequest, district: str | None = None) -> Any:
+    """Foreign alerts (境外通报) by Safety Gate risk type."""
+    return _panel(request, "foreign_risks", district)
+
+
 @router.get("/{name}/download", response={400: ErrorOut, 404: ErrorOut})
 def download(
     request: HttpRequest,

@@ -634,6 +634,130 @@ def stations_panel(scope: Scope, now: datetime | None = None) -> Panel:
     )
 
 
+# ---------------------------------------------------------------- foreign alerts (境外通报)
+
+
+def _foreign_alerts(scope: Scope) -> QuerySet[Any]:
+    """The scope's foreign alerts: the user's (``pqrisk.foreign.services.visible_alerts``);
+    a district's version holds the alerts matched to the district's firms (unmatched alerts
+    belong to no district and are counted in the city's version only)."""
+    from pqrisk.foreign.services import visible_alerts
+
+    qs = visible_alerts(scope.user)
+    if scope.district is not None:
+        qs = qs.filter(district_id=scope.district.pk)
+    return qs
+
+
+def _foreign_window(now: datetime | None) -> tuple[date, list[date]]:
+    today = timezone.localdate(now or timezone.now())
+    start = _period_start("month", today)
+    return start, _periods("month", start, today)
+
+
+def foreign_months_panel(scope: Scope, now: datetime | None = None) -> Panel:
+    """Foreign alerts per month of their alert date (last 12 months), made in China (mainland)
+    against the rest; undated alerts (malformed source dates) are counted apart."""
+    start, months = _foreign_window(now)
+    alerts = _foreign_alerts(scope)
+    grouped = (
+        alerts.filter(alert_date__gte=start)
+        .annotate(month=TruncMonth("alert_date"))
+        .order_by()
+        .values("month", "made_in_china")
+        .annotate(n=Count("id"))
+        .values_list("month", "made_in_china", "n")
+    )
+    counts: Counter[tuple[str, bool]] = Counter()
+    for month, china, n in grouped:
+        day = month.date() if isinstance(month, datetime) else month
+        counts[(day.strftime("%Y-%m"), bool(china))] += n
+    labels = [m.strftime("%Y-%m") for m in months]
+    rows = [
+        {
+            "month": label,
+            "made_in_china": counts[(label, True)],
+            "other": counts[(label, False)],
+            "total": counts[(label, True)] + counts[(label, False)],
+        }
+        for label in labels
+    ]
+    totals = alerts.aggregate(
+        undated=Count("id", filter=Q(alert_date__isnull=True)),
+        matched=Count("id", filter=Q(enterprise__isnull=False, alert_date__gte=start)),
+    )
+    return Panel(
+        name="foreign_months",
+        title="境外通报（近12个月，按月）",
+        scope=scope.label,
+        columns=[
+            ("month", "月份"),
+            ("made_in_china", "中国制造"),
+            ("other", "其他原产地"),
+            ("total", "合计"),
+        ],
+        rows=rows,
+        chart={
+            "months": labels,
+            "made_in_china": [r["made_in_china"] for r in rows],
+            "other": [r["other"] for r in rows],
+        },
+        summary={
+            "total": sum(r["total"] for r in rows),
+            "made_in_china": sum(r["made_in_china"] for r in rows),
+            "matched": totals["matched"] or 0,
+            "undated": totals["undated"] or 0,
+        },
+    )
+
+
+def foreign_risks_panel(scope: Scope, now: datetime | None = None) -> Panel:
+    """Foreign alerts of the last 12 months by Safety Gate risk type (an alert with several
+    risk types counts once under each), with how many of them were made in China."""
+    from pqrisk.foreign.models import ForeignAlertRiskType
+    from pqrisk.foreign.summary import RISK_TYPE_ZH
+
+    start, _ = _foreign_window(now)
+    alerts = _foreign_alerts(scope).filter(alert_date__gte=start)
+    grouped = (
+        ForeignAlertRiskType.objects.filter(alert__in=alerts.values("pk"))
+        .order_by()
+        .values("risk_type")
+        .annotate(
+            n=Count("alert", distinct=True),
+            china=Count("alert", distinct=True, filter=Q(alert__made_in_china=True)),
+        )
+        .values_list("risk_type", "n", "china")
+    )
+    rows = [
+        {
+            "risk_type": risk_type,
+            "label": RISK_TYPE_ZH.get(risk_type, risk_type),
+            "count": n,
+            "made_in_china": china,
+        }
+        for risk_type, n, china in sorted(grouped, key=lambda r: (-r[1], r[0]))
+    ]
+    return Panel(
+        name="foreign_risks",
+        title="境外通报风险类型（近12个月）",
+        scope=scope.label,
+        columns=[
+            ("label", "风险类型"),
+            ("risk_type", "Safety Gate风险类型"),
+            ("count", "通报数"),
+            ("made_in_china", "其中中国制造"),
+        ],
+        rows=rows,
+        chart={
+            "types": [r["label"] for r in rows],
+            "counts": [r["count"] for r in rows],
+            "made_in_china": [r["made_in_china"] for r in rows],
+        },
+        summary={"alerts": alerts.count(), "types": len(rows)},
+    )
+
+
 PANELS: dict[str, Callable[..., Panel]] = {
     "map": map_panel,
     "trends": trends_panel,
@@ -641,6 +765,8 @@ PANELS: dict[str, Callable[..., Panel]] = {
     "disposal": disposal_board,
     "matrix": matrix_panel,
     "stations": stations_panel,
+    "foreign_months": foreign_months_panel,
+    "foreign_risks": foreign_risks_panel,
 }
 
 

@@ -82,6 +82,8 @@ def load_demo(
 ) -> DemoSummary:
     from pqrisk.demo.generator import generate
     from pqrisk.enterprises.services import upsert_enterprises
+    from pqrisk.foreign.demo import seed_demo_aliases
+    from pqrisk.foreign.services import ingest_foreign_file
     from pqrisk.intake.services import ingest_file, load_cpsc_file
     from pqrisk.pipeline import run_pipeline
 
@@ -101,6 +103,12 @@ def load_demo(
     if shared is not None:
         result = load_cpsc_file(shared / "cpsc_recalls_legacy.jsonl")
         lines.append(f"CPSC境外召回：{result.summary_zh}")
+        recent = shared / "cpsc_recalls_recent.csv"
+        if recent.exists():
+            result = ingest_foreign_file(recent)
+            lines.append(f"CPSC近期召回：{result.summary_zh}")
+        # English names and brands of a few demo firms, so that some recalls match them.
+        lines.append(f"境外通报企业别名：新增 {seed_demo_aliases()} 个")
     step_progress, close = pipeline_progress()
     try:
         report = run_pipeline(progress=step_progress)

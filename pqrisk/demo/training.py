@@ -29,6 +29,7 @@ from pqrisk.core.screening.classify import (
     sha256_file,
     sha256_rows,
 )
+from pqrisk.sources.readers import csv_field_limit
 
 # The data manifest infers this mapping from class sizes and sample texts; the source
 # repository lists the four categories without their numbers.
@@ -73,8 +74,7 @@ class Corpus:
 def read_labelled_csv(
     path: Path, text_col: str = "text", label_col: str = "label"
 ) -> tuple[list[str], list[str]]:
-    csv.field_size_limit(max(csv.field_size_limit(), 16 * 1024 * 1024))
-    with path.open(encoding="utf-8-sig", newline="") as fh:
+    with path.open(encoding="utf-8-sig", newline="") as fh, csv_field_limit(16 * 1024 * 1024):
         rows = list(csv.DictReader(fh))
     return [r[text_col] or "" for r in rows], [r[label_col] or "" for r in rows]
 

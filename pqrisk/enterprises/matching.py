@@ -16,17 +16,22 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Max, Prefetch, QuerySet
 from django.utils import timezone
 
 from pqrisk.accounts.choices import Role
+from pqrisk.audit.attribution import attribute_to
+from pqrisk.audit.models import AuditEvent
+from pqrisk.audit.services import SYSTEM_LABEL
 from pqrisk.audit.services import record as audit
+from pqrisk.bulk import insert_objects, update_rows
+from pqrisk.core.scanfloor import ScanFloor
 from pqrisk.core.screening.matching import (
     Decision,
     EnterpriseEntry,
@@ -39,6 +44,7 @@ from pqrisk.core.screening.matching import (
     gtin_valid,
     gtins_in,
 )
+from pqrisk.screening.index import database_token
 from pqrisk.screening.models import RiskInfo
 
 from .models import (
@@ -112,40 +118,105 @@ def _strings(value: Any) -> list[str]:
 def record_facts(info: RiskInfo) -> RecordFacts:
     """What the record says about its enterprise and product: the fields of its raw payload
     first (USCC, name, brand, model, GTIN), then what screening found in its text."""
-    payload = info.raw_item.payload if info.raw_item_id else {}
+    return _facts(
+        payload=info.raw_item.payload if info.raw_item_id else {},
+        tags=info.tags,
+        enterprise_name=info.enterprise_name,
+        brand=info.brand,
+        text=info.text,
+        product_name=info.product_name,
+        district=info.district.code if info.district_id and info.district else "",
+        category=(
+            info.product_category.code if info.product_category_id and info.product_category else ""
+        ),
+    )
+
+
+# What ``_facts`` reads of a record, for a query of values (no model instances per row).
+FACT_VALUES = {
+    "payload": "raw_item__payload",
+    "tags": "tags",
+    "enterprise_name": "enterprise_name",
+    "brand": "brand",
+    "text": "text",
+    "product_name": "product_name",
+    "district": "district__code",
+    "category": "product_category__code",
+}
+# What a record needs to carry its links (a RiskInfo with only these fields loaded).
+LINK_FIELDS = ("id", "district_id", "enterprise_id", "product_id", "source_kind")
+
+
+def _facts(
+    *,
+    payload: Any,
+    tags: Any,
+    enterprise_name: str,
+    brand: str | None,
+    text: str,
+    product_name: str,
+    district: str | None,
+    category: str | None,
+) -> RecordFacts:
     payload = payload if isinstance(payload, dict) else {}
     raw_details = payload.get("details")
     details: dict[str, Any] = raw_details if isinstance(raw_details, dict) else {}
-    tags = info.tags if isinstance(info.tags, dict) else {}
-    names = _strings(payload.get("enterprise_name")) or _strings(info.enterprise_name)
+    tags = tags if isinstance(tags, dict) else {}
+    names = _strings(payload.get("enterprise_name")) or _strings(enterprise_name)
     mentions = [m for m in _strings(tags.get("enterprises")) if m not in names]
     models = _strings(payload.get("model")) or _strings(tags.get("models"))[:1]
     codes = [
         *_strings(payload.get("gtin")),
         *(c for key in ("gtin", "barcode", "商品条码", "upcs") for c in _strings(details.get(key))),
-        *gtins_in(info.text),
+        *gtins_in(text),
     ]
     gtins = list(dict.fromkeys(c.strip() for c in codes if gtin_valid(c.strip())))
     return RecordFacts(
         uscc=str(payload.get("enterprise_uscc") or "").strip(),
         names=tuple(names),
         mentions=tuple(mentions),
-        brand=info.brand or "",
+        brand=brand or "",
         model=models[0] if models else "",
         gtins=tuple(gtins),
-        district=info.district.code if info.district_id and info.district else "",
-        category=(
-            info.product_category.code if info.product_category_id and info.product_category else ""
-        ),
-        text=info.text,
-        product_name=info.product_name,
+        district=district or "",
+        category=category or "",
+        text=text,
+        product_name=product_name,
     )
 
 
+def _chunk_records(ids: list[int]) -> list[tuple[RiskInfo, RecordFacts, list[RecordMatch]]]:
+    """The records ``ids`` with their facts and stored candidates, read as values: a record
+    is a RiskInfo holding only its links, not six model instances."""
+    existing: dict[int, list[RecordMatch]] = {}
+    for m in RecordMatch.objects.filter(risk_info_id__in=ids).order_by("id"):
+        existing.setdefault(m.risk_info_id, []).append(m)
+    names = list(FACT_VALUES)
+    rows = RiskInfo.objects.filter(id__in=ids).order_by("id")
+    out = []
+    for row in rows.values_list(*LINK_FIELDS, *FACT_VALUES.values()):
+        pk, district_id, enterprise_id, product_id, kind = row[: len(LINK_FIELDS)]
+        info = RiskInfo(
+            id=pk,
+            district_id=district_id,
+            enterprise_id=enterprise_id,
+            product_id=product_id,
+            source_kind=kind,
+        )
+        info._state.adding = False
+        facts = _facts(**dict(zip(names, row[len(LINK_FIELDS) :], strict=True)))
+        out.append((info, facts, existing.get(pk, [])))
+    return out
+
+
 def _records() -> QuerySet[RiskInfo]:
-    return RiskInfo.objects.select_related(
-        "raw_item", "district", "product_category", "enterprise", "product"
-    ).prefetch_related(Prefetch("matches", queryset=RecordMatch.objects.order_by("id")))
+    return (
+        RiskInfo.objects.select_related(
+            "raw_item", "district", "product_category", "enterprise", "product"
+        )
+        .defer("evidence", "screened_text")  # large, and not read by matching
+        .prefetch_related(Prefetch("matches", queryset=RecordMatch.objects.order_by("id")))
+    )
 
 
 # ---------------------------------------------------------------- matching
@@ -161,33 +232,71 @@ class MatchOutcome:
         return "accepted" if "accepted" in (self.enterprise, self.product) else self.enterprise
 
 
+@dataclass
+class _Writes:
+    """What matching records changes in the database: planned in memory, written together
+    (one statement per kind for a chunk of records)."""
+
+    create: list[RecordMatch] = field(default_factory=list)
+    update: list[RecordMatch] = field(default_factory=list)
+    delete: list[int] = field(default_factory=list)
+    # (record, target, before, after): a record's enterprise or product changed.
+    links: list[tuple[RiskInfo, str, Any, Any]] = field(default_factory=list)
+    checks: list[MatchCheck] = field(default_factory=list)
+
+    def apply(self) -> None:
+        if self.delete:
+            RecordMatch.objects.filter(pk__in=self.delete).delete()
+        insert_objects(self.create)
+        update_rows(RecordMatch, ["method", "confidence", "evidence", "status"], self.update)
+        changed = list({id(info): info for info, *_ in self.links}.values())
+        update_rows(RiskInfo, ["enterprise", "product"], changed)
+        insert_objects([_link_event(*link) for link in self.links])
+        # A record's check is replaced (one row per record); COPY, as Django's bulk insert
+        # on PostgreSQL costs more than the matching.
+        MatchCheck.objects.filter(risk_info_id__in=[c.risk_info_id for c in self.checks]).delete()
+        insert_objects(self.checks)
+
+
 def match_record(
     info: RiskInfo, matcher: RecordMatcher | None = None, *, now: Any = None, check: bool = True
 ) -> MatchOutcome:
     """Match one record and store its candidates; idempotent (the same register gives the
     same rows). ``matcher`` is built from the database when not given; ``check=False``
-    leaves the ``MatchCheck`` row to the caller (``match_pending`` writes them in bulk)."""
+    leaves the ``MatchCheck`` row out."""
+    if info.source_kind in OWN_MATCHING_SOURCES:
+        return MatchOutcome("kept", "kept")
     matcher = matcher or RecordMatcher(load_register(), thresholds())
-    now = now or timezone.now()
-    facts = record_facts(info)
+    writes = _Writes()
     with transaction.atomic():
         if "matches" in getattr(info, "_prefetched_objects_cache", {}):
             existing = list(info.matches.all())  # loaded with the chunk, in its transaction
         else:
             existing = list(RecordMatch.objects.select_for_update().filter(risk_info=info))
-        ents = _reviewed_or(existing, MatchTarget.ENTERPRISE, lambda: matcher.enterprise(facts))
-        outcome_e = _store(info, MatchTarget.ENTERPRISE, ents, existing)
-        accepted = info.enterprise_id if outcome_e in ("accepted", "kept") else None
-        prods = _reviewed_or(
-            existing, MatchTarget.PRODUCT, lambda: matcher.product(facts, accepted)
-        )
-        outcome_p = _store(info, MatchTarget.PRODUCT, prods, existing)
-        result = MatchOutcome(outcome_e, outcome_p)
+        result = _plan(info, matcher, existing, writes)
         if check:
-            MatchCheck.objects.update_or_create(
-                risk_info=info, defaults={"checked_at": now, "outcome": result.summary}
+            writes.checks.append(
+                MatchCheck(risk_info=info, checked_at=now or timezone.now(), outcome=result.summary)
             )
+        writes.apply()
     return result
+
+
+def _plan(
+    info: RiskInfo,
+    matcher: RecordMatcher,
+    existing: list[RecordMatch],
+    writes: _Writes,
+    facts: RecordFacts | None = None,
+) -> MatchOutcome:
+    """Match one record against the register; the changes go to ``writes``."""
+    facts = facts or record_facts(info)
+    ents = _reviewed_or(existing, MatchTarget.ENTERPRISE, lambda: matcher.enterprise(facts))
+    outcome_e = _store(info, MatchTarget.ENTERPRISE, ents, existing, writes)
+    accepted = info.enterprise_id if outcome_e in ("accepted", "kept") else None
+    prods = _reviewed_or(existing, MatchTarget.PRODUCT, lambda: matcher.product(facts, accepted))
+    outcome_p = _store(info, MatchTarget.PRODUCT, prods, existing, writes)
+    return MatchOutcome(outcome_e, outcome_p)
 
 
 def _reviewed_or(existing: list[RecordMatch], target: str, propose: Any) -> list[Proposal] | None:
@@ -200,9 +309,13 @@ def _reviewed_or(existing: list[RecordMatch], target: str, propose: Any) -> list
 
 
 def _store(
-    info: RiskInfo, target: str, proposals: list[Proposal] | None, existing: list[RecordMatch]
+    info: RiskInfo,
+    target: str,
+    proposals: list[Proposal] | None,
+    existing: list[RecordMatch],
+    writes: _Writes,
 ) -> str:
-    """Write the proposals for ``target`` and set the record's link; returns the outcome."""
+    """Plan the proposals for ``target`` and the record's link; returns the outcome."""
     if proposals is None:
         return "kept"
     field = "enterprise_id" if target == MatchTarget.ENTERPRISE else "product_id"
@@ -214,7 +327,7 @@ def _store(
             wanted[p.candidate_id] = p
     for key, m in rows.items():
         if key not in wanted and m.status in OPEN:
-            m.delete()  # no longer a candidate with this register
+            writes.delete.append(m.pk)  # no longer a candidate with this register
     accepted = None
     for key, p in wanted.items():
         status = MatchStatus.AUTO_ACCEPTED if p.decision == Decision.ACCEPT else MatchStatus.PENDING
@@ -226,72 +339,115 @@ def _store(
         }
         row = rows.get(key)
         if row is None:
-            RecordMatch.objects.create(risk_info=info, target=target, **{field: key}, **values)
+            writes.create.append(
+                RecordMatch(risk_info=info, target=target, **{field: key}, **values)
+            )
         elif any(getattr(row, k) != v for k, v in values.items()):
             for k, v in values.items():
                 setattr(row, k, v)
-            row.save()
+            writes.update.append(row)
         if status == MatchStatus.AUTO_ACCEPTED:
             accepted = key
-    _link(info, target, accepted, None, "自动匹配")
+    before = getattr(info, field)
+    if before != accepted:
+        setattr(info, field, accepted)
+        writes.links.append((info, target, before, accepted))
     if accepted is not None:
         return "accepted"
     return "pending" if wanted else "none"
 
 
+def _link_event(
+    info: RiskInfo, target: str, before: Any, ident: Any, actor: Any = None, why: str = "自动匹配"
+) -> AuditEvent:
+    """The audit event of a record now pointing at ``ident`` (or at nothing)."""
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    label = "企业" if target == MatchTarget.ENTERPRISE else "产品"
+    return AuditEvent(
+        actor=user,
+        actor_label=(user.get_username() if user is not None else SYSTEM_LABEL)[:100],
+        action="match_link" if ident is not None else "match_unlink",
+        object_type=info._meta.label_lower,
+        object_id=str(info.pk),
+        from_state=str(before or ""),
+        to_state=str(ident or ""),
+        district_id=info.district_id,
+        message=f"{why}：涉及{label}{'更新' if ident is not None else '解除（待复核或无匹配）'}",
+        detail={"target": target, "from": before, "to": ident},
+    )
+
+
 def _link(info: RiskInfo, target: str, ident: Any, actor: Any, why: str) -> None:
-    """Point the record at ``ident`` (or nothing), audited when it changes."""
+    """Point the record at ``ident`` (or nothing) now, audited when it changes."""
     field = "enterprise_id" if target == MatchTarget.ENTERPRISE else "product_id"
     before = getattr(info, field)
     if before == ident:
         return
     setattr(info, field, ident)
     info.save(update_fields=[field])
-    label = "企业" if target == MatchTarget.ENTERPRISE else "产品"
-    audit(
-        "match_link" if ident is not None else "match_unlink",
-        info,
-        actor=actor,
-        from_state=str(before or ""),
-        to_state=str(ident or ""),
-        message=f"{why}：涉及{label}{'更新' if ident is not None else '解除（待复核或无匹配）'}",
-        detail={"target": target, "from": before, "to": ident},
+    if actor is not None and getattr(actor, "is_authenticated", False):
+        attribute_to(info, actor)
+    _link_event(info, target, before, ident, actor, why).save()
+
+
+# Risk information ids are committed in order (one screening run at a time writes them),
+# so a scan for unmatched records may start where the last one ended, without grace.
+MATCH_FLOOR = ScanFloor(grace=0.0)
+
+
+# Foreign alerts are matched to local firms by their own rules (English names, aliases,
+# barcodes: pqrisk.foreign.matching), which set the record's enterprise; this matching
+# would undo that.
+OWN_MATCHING_SOURCES = ("foreign_recall",)
+
+
+def pending_records(floor: int = 0) -> QuerySet[RiskInfo]:
+    """Records never matched (above ``floor``)."""
+    return (
+        _records()
+        .filter(match_check__isnull=True, id__gt=floor)
+        .exclude(source_kind__in=OWN_MATCHING_SOURCES)
+        .order_by("id")
     )
 
 
-def pending_records() -> QuerySet[RiskInfo]:
-    """Records never matched."""
-    return _records().filter(match_check__isnull=True).order_by("id")
-
-
 def match_pending(
-    limit: int | None = None, *, records: Iterable[RiskInfo] | None = None
+    limit: int | None = None,
+    *,
+    records: Iterable[RiskInfo] | None = None,
+    sweep: bool = True,
 ) -> dict[str, int]:
     """Match every record not matched yet (or ``records``), in chunks; idempotent: a
-    record matched once is not taken again, and matching it again changes nothing."""
+    record matched once is not taken again, and matching it again changes nothing.
+    ``sweep=False`` looks only above where the last scan of this process ended."""
     matcher = RecordMatcher(load_register(), thresholds())
     counts: Counter[str] = Counter()
     now = timezone.now()
+    token = database_token()
     if records is None:
-        ids = list(pending_records().values_list("id", flat=True)[:limit])
+        scan = MATCH_FLOOR.begin(token)
+        reached = RiskInfo.objects.aggregate(top=Max("id"))["top"] or 0
+        ids = list(pending_records(0 if sweep else scan.floor).values_list("id", flat=True)[:limit])
     else:
-        ids = sorted({r.pk for r in records})
+        scan, ids = None, sorted({r.pk for r in records})
     for i in range(0, len(ids), CHUNK):
-        # One transaction per chunk: a commit per record costs more than the matching.
+        # One transaction and one statement per kind of row for each chunk: a commit or an
+        # INSERT per record costs more than the matching.
         with transaction.atomic():
-            checks = []
-            for info in _records().filter(id__in=ids[i : i + CHUNK]).order_by("id"):
-                out = match_record(info, matcher, now=now, check=False)
-                checks.append(MatchCheck(risk_info=info, checked_at=now, outcome=out.summary))
+            writes = _Writes()
+            for info, facts, existing in _chunk_records(ids[i : i + CHUNK]):
+                if info.source_kind in OWN_MATCHING_SOURCES:
+                    continue
+                out = _plan(info, matcher, existing, writes, facts)
+                writes.checks.append(
+                    MatchCheck(risk_info=info, checked_at=now, outcome=out.summary)
+                )
                 counts[f"enterprise_{out.enterprise}"] += 1
                 counts[f"product_{out.product}"] += 1
                 counts["records"] += 1
-            MatchCheck.objects.bulk_create(
-                checks,
-                update_conflicts=True,
-                unique_fields=["risk_info"],
-                update_fields=["checked_at", "outcome"],
-            )
+            writes.apply()
+    if scan is not None and (limit is None or len(ids) < limit):
+        MATCH_FLOOR.completed(scan, reached)
     return dict(counts)
 
 

@@ -320,6 +320,8 @@ class Profile:
     graph: GraphSummary
     data_quality: DataQuality
     generated_at: datetime
+    # Foreign alerts (境外通报) matched to the enterprise: accepted and pending candidates.
+    foreign_alerts: Section = field(default_factory=lambda: Section([], 0))
 
 
 # ------------------------------------------------------------------------------ who sees
@@ -440,6 +442,7 @@ def build_profile(
         graph=graph_summary(enterprise, user),
         data_quality=_data_quality(enterprise, user, all_records, records),
         generated_at=timezone.now(),
+        foreign_alerts=foreign_alerts(enterprise, user, SECTION_LIMIT),
     )
 
 
@@ -884,6 +887,72 @@ def _cases(enterprise: Enterprise, user: Any, limit: int) -> Section:
             state += f" · {RiskLevel(c.final_level).label}"
         return LinkRow(
             c.pk, f"{c.code} {c.title}", state, c.opened_at, reverse("web:case_detail", args=[c.pk])
+        )
+
+    return _section(qs, row, limit)
+
+
+@dataclass(frozen=True)
+class ForeignAlertRow:
+    """A foreign alert (境外通报) matched to the enterprise, with how it was matched."""
+
+    id: int
+    alert_number: str
+    origin_label: str
+    when: date | None
+    product_name: str
+    category_zh: str
+    risk_types_zh: str
+    hazard_zh: str
+    made_in_china: bool
+    match_state: str
+    match_state_label: str
+    method_label: str
+    confidence: float
+    url: str
+
+
+def foreign_alerts(enterprise: Enterprise, user: Any, limit: int = SECTION_LIMIT) -> Section:
+    """Foreign alerts whose candidate firm is ``enterprise`` (auto-confirmed, confirmed or
+    waiting for review; rejected ones are left out), newest first. The enterprise's profile
+    is already limited to who may see it (``_check_access``)."""
+    from django.urls import NoReverseMatch
+
+    from pqrisk.foreign.choices import MatchState
+    from pqrisk.foreign.models import ForeignMatch
+
+    if not may_view_profiles(user):
+        return Section([], 0)
+    qs = (
+        ForeignMatch.objects.filter(enterprise=enterprise)
+        .exclude(state=MatchState.REJECTED)
+        .select_related("alert")
+        .order_by(F("alert__alert_date").desc(nulls_last=True), "-alert_id")
+    )
+    if not user.is_city_wide and enterprise.district_id != user.district_id:
+        qs = qs.none()
+
+    def row(m: ForeignMatch) -> ForeignAlertRow:
+        a = m.alert
+        try:
+            url = reverse("web:foreign_detail", args=[a.pk])
+        except NoReverseMatch:
+            url = ""
+        return ForeignAlertRow(
+            id=a.pk,
+            alert_number=a.alert_number,
+            origin_label=a.get_origin_display(),
+            when=a.alert_date,
+            product_name=a.product_name,
+            category_zh=a.category_zh,
+            risk_types_zh=a.risk_types_zh,
+            hazard_zh=a.hazard_zh,
+            made_in_china=a.made_in_china,
+            match_state=m.state,
+            match_state_label=m.get_state_display(),
+            method_label=m.get_method_display(),
+            confidence=m.confidence,
+            url=url,
         )
 
     return _section(qs, row, limit)

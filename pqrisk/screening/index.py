@@ -5,16 +5,18 @@ The database is the truth: an item is in the index when its RiskInfo is of a fre
 with ``neardup.json`` beside it) is a cache of that, so a run does not re-hash every item:
 
 - ``neardup.json`` names the database's ``IndexState`` token the file was built for, the
-  highest raw item id it has seen (the watermark) and its item count;
+  highest risk information id it has seen (``info_mark``; risk information is written only
+  by screening runs, one at a time, so ids are committed in order) and its item count;
 - on load, a file for another token (another database, a restored backup, rows rolled back)
   or whose count disagrees with the database is discarded and the index rebuilt from the
-  stored texts; items screened after the watermark (by another process, or after a crash
-  before the file was saved) are added in order — so the index always ends up equal to the
+  stored texts; items screened after the mark (by another process, or after a crash before
+  the file was saved) are added in order — so the index always ends up equal to the
   database's;
 - one screening run at a time (``screening_lock``): on PostgreSQL an advisory lock, so
   workers on several machines wait for each other; on SQLite a file lock.
 
-Within a process the index stays in memory between runs and is only topped up.
+Within a process the index stays in memory between runs and is only topped up: the
+count is checked when the file is loaded, not on every run (a failed run drops the memory).
 """
 
 from __future__ import annotations
@@ -56,7 +58,7 @@ _CATCH_UP_BATCH = 2000
 class IndexCache:
     index: NearDupIndex
     token: str
-    watermark: int = 0  # highest raw item id the index has seen
+    info_mark: int = 0  # highest risk information id the index has seen
 
 
 _cached: IndexCache | None = None
@@ -72,28 +74,50 @@ def indexed_infos() -> QuerySet[RiskInfo]:
 
 
 @contextlib.contextmanager
-def screening_lock() -> Iterator[None]:
-    """Hold the one screening run of this database (blocks until the running one ends)."""
+def screening_lock(wait: bool = True) -> Iterator[bool]:
+    """Hold the one screening run of this database: blocks until the running one ends, or
+    with ``wait=False`` yields False at once when another run holds it."""
+    with database_lock(_ADVISORY_KEY, LOCK_FILE, wait=wait) as held:
+        yield held
+
+
+@contextlib.contextmanager
+def database_lock(key: int, file_name: str, *, wait: bool = True) -> Iterator[bool]:
+    """A lock per database: on PostgreSQL the advisory lock ``key`` (held by workers on
+    every machine), on SQLite a file lock in the screening folder. Yields whether it is held."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cur:
-            cur.execute("SELECT pg_advisory_lock(%s)", [_ADVISORY_KEY])
+            if wait:
+                cur.execute("SELECT pg_advisory_lock(%s)", [key])
+                held = True
+            else:
+                cur.execute("SELECT pg_try_advisory_lock(%s)", [key])
+                held = bool(cur.fetchone()[0])
         try:
-            yield
+            yield held
         finally:
-            with connection.cursor() as cur:
-                cur.execute("SELECT pg_advisory_unlock(%s)", [_ADVISORY_KEY])
+            if held:
+                with connection.cursor() as cur:
+                    cur.execute("SELECT pg_advisory_unlock(%s)", [key])
         return
     folder = state_dir()
     folder.mkdir(parents=True, exist_ok=True)
-    with (folder / LOCK_FILE).open("a") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
+    with (folder / file_name).open("a") as fh:
         try:
-            yield
+            fcntl.flock(fh, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+            held = True
+        except BlockingIOError:
+            held = False
+        try:
+            yield held
         finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+            if held:
+                fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def _token() -> str:
+def database_token() -> str:
+    """This database's screening token (made on first use): what per-database caches of a
+    process are keyed by, so that another database, or a test's rolled-back one, starts anew."""
     state = IndexState.objects.order_by("id").first()
     if state is None:
         state = IndexState.objects.create(token=uuid.uuid4())
@@ -117,19 +141,19 @@ def _load_file(token: str) -> IndexCache | None:
     except (OSError, NearDupIndexError) as exc:
         log.warning("near-duplicate index file not used, rebuilding: %s", exc)
         return None
-    if len(index) != meta.get("items"):
+    if len(index) != meta.get("items") or not isinstance(meta.get("info_mark"), int):
         log.warning("near-duplicate index file and its description disagree, rebuilding")
         return None
-    return IndexCache(index, token, int(meta.get("watermark") or 0))
+    return IndexCache(index, token, meta["info_mark"])
 
 
 def synced_index() -> IndexCache:
     """The index, equal to the database's screened items (call under ``screening_lock``)."""
     global _cached
-    token = _token()
-    cache = _cached if _cached is not None and _cached.token == token else _load_file(token)
-    if cache is not None:
-        held = indexed_infos().filter(raw_item_id__lte=cache.watermark).count()
+    token = database_token()
+    cache = _cached if _cached is not None and _cached.token == token else None
+    if cache is None and (cache := _load_file(token)) is not None:
+        held = indexed_infos().filter(id__lte=cache.info_mark).count()
         if held != len(cache.index):
             log.warning(
                 "near-duplicate index holds %d items, the database %d: rebuilding",
@@ -147,18 +171,18 @@ def synced_index() -> IndexCache:
 
 
 def catch_up(cache: IndexCache) -> int:
-    """Add the stored items screened after the watermark, in the order they arrived."""
+    """Add the stored items screened after the mark, in the order they were screened."""
     rows = (
         indexed_infos()
-        .filter(raw_item_id__gt=cache.watermark)
-        .order_by("raw_item_id")
-        .values_list("raw_item_id", "screened_text")
+        .filter(id__gt=cache.info_mark)
+        .order_by("id")
+        .values_list("id", "raw_item_id", "screened_text")
     )
     batch: list[tuple[str, str]] = []
     added = 0
-    for raw_id, text in rows.iterator(chunk_size=_CATCH_UP_BATCH):
+    for info_id, raw_id, text in rows.iterator(chunk_size=_CATCH_UP_BATCH):
         batch.append((str(raw_id), text))
-        cache.watermark = max(cache.watermark, raw_id)
+        cache.info_mark = max(cache.info_mark, info_id)
         if len(batch) == _CATCH_UP_BATCH:
             cache.index.check_and_add_many(batch, cleaned=True)
             added += len(batch)
@@ -182,7 +206,7 @@ def save(cache: IndexCache) -> None:
     cache.index.save(folder / INDEX_FILE)
     meta: dict[str, Any] = {
         "token": cache.token,
-        "watermark": cache.watermark,
+        "info_mark": cache.info_mark,
         "items": len(cache.index),
         **cache.index.params(),
     }

@@ -27,10 +27,12 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from pqrisk.audit.services import record_many
 from pqrisk.bulk import insert_objects, update_rows
+from pqrisk.core.scanfloor import ScanFloor
 from pqrisk.core.screening.dedup import content_hash
 from pqrisk.core.screening.events import Event as CoreEvent
 from pqrisk.core.screening.events import EventClusterer, EventItem
@@ -396,30 +398,70 @@ def pending_raw_items() -> Any:
     return RawItem.objects.filter(risk_info__isnull=True).order_by("id")
 
 
+# Raw item ids are not committed in order (ingest transactions run side by side): the scan
+# of new items starts at a floor confirmed by a later scan (see ``ScanFloor``).
+SCAN_FLOOR = ScanFloor(grace=60.0)
+
+
 def screen_pending(
-    limit: int | None = None, progress: Callable[[int], None] | None = None
+    limit: int | None = None,
+    progress: Callable[[int], None] | None = None,
+    *,
+    sweep: bool = True,
 ) -> dict[str, int]:
-    """Screen every raw item that has no risk information yet, oldest first. Idempotent."""
-    return _screen_run(pending_raw_items(), limit, progress)
+    """Screen every raw item that has no risk information yet, oldest first. Idempotent.
+
+    ``sweep=False`` (the run triggered after an ingest) looks only above the scan floor:
+    items committed more than a minute after their id was drawn are left to the next sweep
+    (the pipeline's periodic run), so none is lost, and a run costs what is new, not what
+    the database holds."""
+    counts = _screen_run(pending_raw_items(), limit, progress, from_floor=not sweep)
+    assert counts is not None  # the run waited for the lock
+    return counts
+
+
+def screen_new(limit: int | None = None) -> dict[str, int] | None:
+    """The run started after ingests (``sweep=False``); None, doing nothing, while another
+    screening run holds the lock: that run, or the next one, takes the new items."""
+    return _screen_run(pending_raw_items(), limit, None, from_floor=True, wait=False)
+
+
+def new_items_waiting() -> bool:
+    """Whether raw items above the scan floor wait for screening."""
+    floor = SCAN_FLOOR.floor(dedup_index.database_token())
+    return pending_raw_items().filter(id__gt=floor).exists()
 
 
 def screen_raw_items(raw_ids: Iterable[int]) -> dict[str, int]:
     """Screen these raw items (those not screened yet; a Celery batch). Idempotent."""
-    return _screen_run(pending_raw_items().filter(id__in=list(raw_ids)), None, None)
+    counts = _screen_run(pending_raw_items().filter(id__in=list(raw_ids)), None, None)
+    assert counts is not None  # the run waited for the lock
+    return counts
 
 
 def _screen_run(
-    pending: Any, limit: int | None, progress: Callable[[int], None] | None
-) -> dict[str, int]:
+    pending: Any,
+    limit: int | None,
+    progress: Callable[[int], None] | None,
+    *,
+    from_floor: bool = False,
+    wait: bool = True,
+) -> dict[str, int] | None:
     counts = {s.value: 0 for s in RiskInfoStatus}
     done = 0
-    with dedup_index.screening_lock():
+    with dedup_index.screening_lock(wait=wait) as held:
+        if not held:
+            return None
         ctx = get_context()
         cache = dedup_index.synced_index()
         ctx.start_run(cache.index)
         events = EventStore(ctx)
         seen: dict[str, int] = {}
-        last_id = 0
+        scan = SCAN_FLOOR.begin(cache.token)
+        last_id = scan.floor if from_floor else 0
+        # Taken before the first query: every id up to here is screened at the end of a run
+        # that is not cut short, or was in a transaction still open (``ScanFloor``).
+        reached = RawItem.objects.aggregate(top=Max("id"))["top"] or 0
         try:
             while limit is None or done < limit:
                 ids = list(pending.filter(id__gt=last_id).values_list("id", flat=True)[:CHUNK])
@@ -430,14 +472,16 @@ def _screen_run(
                 last_id = ids[-1]
                 items = list(RawItem.objects.filter(id__in=ids).order_by("id"))
                 with transaction.atomic():
-                    _screen_chunk(items, ctx, events, seen, counts)
-                cache.watermark = max(cache.watermark, last_id)
+                    top = _screen_chunk(items, ctx, events, seen, counts)
+                cache.info_mark = max(cache.info_mark, top)
                 done += len(ids)
                 if progress:
                     progress(len(ids))
         except BaseException:
             dedup_index.forget()  # it may hold items whose transaction was rolled back
             raise
+        if limit is None or done < limit:
+            SCAN_FLOOR.completed(scan, reached)
         if done:
             dedup_index.save(cache)
     log.info("screened %d raw items: %s", done, counts)
@@ -450,7 +494,8 @@ def _screen_chunk(
     events: EventStore,
     seen: dict[str, int],
     counts: dict[str, int],
-) -> None:
+) -> int:
+    """Screen and store one chunk; returns the highest risk information id written."""
     screened = screen_items(items, ctx)
     infos = [s.info for s in screened]
     link_products(infos, items)
@@ -489,6 +534,7 @@ def _screen_chunk(
         to_state=lambda i: i.status,
         message=lambda i: f"由原始信息 {i.raw_item.external_id} 筛查生成",
     )
+    return max((info.pk for info in created), default=0)
 
 
 def _stored_originals(

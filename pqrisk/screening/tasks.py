@@ -25,3 +25,23 @@ def screen_pending() -> dict[str, int]:
     from pqrisk.screening.services import screen_pending as run
 
     return run()
+
+
+@shared_task(name="pqrisk.screening.tasks.screen_new")
+def screen_new() -> dict[str, int]:
+    """Screen the items ingested since the last runs (beat, every few seconds); skipped
+    while another screening run holds the lock."""
+    from pqrisk.screening.services import screen_new as run
+
+    counts = run()
+    return {"skipped": 1} if counts is None else counts
+
+
+@shared_task(name="pqrisk.screening.tasks.advance_pipeline")
+def advance_pipeline() -> dict[str, int]:
+    """Match, assess and propose for the next screened items (beat, every few seconds);
+    skipped while another run holds the lock."""
+    from pqrisk import pipeline
+
+    out = pipeline.advance()
+    return {"skipped": 1} if out is None else out

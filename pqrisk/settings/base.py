@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "pqrisk.bulletins",
     "pqrisk.communication",
     "pqrisk.supervision",
+    "pqrisk.foreign",
     "pqrisk.dashboard",
     "pqrisk.ops",
     "pqrisk.web",

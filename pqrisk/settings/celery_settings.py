@@ -63,6 +63,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "unacked_mutex_expire": max(5, min(300, PQRISK_BROKER_VISIBILITY_TIMEOUT // 2)),
 }
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Seconds between runs of the loop's short path (screen_new, advance_pipeline).
+PQRISK_PIPELINE_TICK = float(os.environ.get("PQRISK_PIPELINE_TICK", "5"))
 
 # Queues by stage of the loop. Every task is named here: a test enumerates the registered
 # tasks and fails for one without a route, so no task lands on a queue no worker reads.
@@ -76,11 +78,14 @@ TASKS_BY_STAGE: dict[str, tuple[str, ...]] = {
         "pqrisk.screening.tasks.run_pipeline",
         "pqrisk.screening.tasks.screen_batch",
         "pqrisk.screening.tasks.screen_pending",
+        "pqrisk.screening.tasks.screen_new",
         "pqrisk.enterprises.tasks.match_pending",
+        "pqrisk.foreign.tasks.process_foreign",
         "pqrisk.signals.tasks.detect_daily",
         "pqrisk.signals.tasks.detect_weekly",
     ),
     "assess": (
+        "pqrisk.screening.tasks.advance_pipeline",
         "pqrisk.supervision.tasks.regrade_enterprises",
         "pqrisk.supervision.tasks.regrade_changed",
         "pqrisk.supervision.tasks.run_triggers",
@@ -97,6 +102,7 @@ TASKS_BY_STAGE: dict[str, tuple[str, ...]] = {
         "pqrisk.bulletins.tasks.draft_monthly",
         "pqrisk.dashboard.tasks.refresh_summaries",
         "pqrisk.ops.tasks.import_dead_letter_spool",
+        "pqrisk.foreign.tasks.poll_foreign",
     ),
 }
 STAGE_QUEUES = tuple(TASKS_BY_STAGE)
@@ -145,13 +151,28 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=3, minute=45),
         "kwargs": {"full": True},
     },
+    # The loop: a sweep of everything every five minutes, and the short path every few
+    # seconds (new items screened; the next screened items matched, assessed and proposed).
+    # A short-path message not started within its interval is dropped: the next one does it.
     "run-pipeline": {"task": "pqrisk.screening.tasks.run_pipeline", "schedule": 300.0},
+    "screen-new": {
+        "task": "pqrisk.screening.tasks.screen_new",
+        "schedule": PQRISK_PIPELINE_TICK,
+        "options": {"expires": PQRISK_PIPELINE_TICK},
+    },
+    "advance-pipeline": {
+        "task": "pqrisk.screening.tasks.advance_pipeline",
+        "schedule": PQRISK_PIPELINE_TICK,
+        "options": {"expires": PQRISK_PIPELINE_TICK},
+    },
     "disposal-clocks": {"task": "pqrisk.disposal.tasks.check_deadlines", "schedule": 900.0},
     "warning-clocks": {
         "task": "pqrisk.warnings.tasks.check_publication_deadlines",
         "schedule": 300.0,
     },
     "station-health": {"task": "pqrisk.stations.tasks.check_stations", "schedule": 3600.0},
+    # Foreign alerts (境外通报): the inbox folder and export URLs, hourly at ten past.
+    "foreign-poll": {"task": "pqrisk.foreign.tasks.poll_foreign", "schedule": crontab(minute=10)},
     # Every five minutes; each feed's own interval decides whether it is polled.
     "poll-feeds": {"task": "pqrisk.feeds.tasks.poll_feeds", "schedule": 300.0},
     # Pending notification deliveries lost on the way to a worker are enqueued again.

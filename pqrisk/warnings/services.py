@@ -7,6 +7,7 @@ core's transition table; a red warning is issued only by the city bureau.
 from __future__ import annotations
 
 import logging
+import time
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime, timedelta
@@ -14,6 +15,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Count, Max, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -203,27 +205,65 @@ def join_warning(warning: Warning, group: list[Assessment]) -> None:
         audit("rescope", warning, message=f"新增证据，影响范围扩大为{scope.label}")
 
 
+# Groups (product × hazard) that had no open warning to join and whose evidence did not call
+# for one: what they held when last looked at (count and highest assessment id) and when.
+# Assessments are only ever added, so an unchanged group gives the same answer and is not
+# read again; every group is looked at afresh at least every QUIET_TTL seconds.
+_quiet: dict[str, dict[tuple[int, int | None], tuple[int, int, float]]] = {}
+QUIET_TTL = 600.0
+
+
+def _candidates() -> Any:
+    return Assessment.objects.filter(
+        risk_info__status=RiskInfoStatus.ASSESSED,
+        level__in=PROPOSE_FROM_LEVELS,
+        risk_info__product_category__isnull=False,
+    )
+
+
 def propose_pending() -> dict[str, int]:
     """Group assessed high and serious risks by product × hazard; join them to the open
-    warning on the same product × hazard, or propose one when the evidence calls for it."""
+    warning on the same product × hazard, or propose one when the evidence calls for it.
+
+    Only the groups that changed since this process last looked are read (one aggregate
+    query tells which); the rest stay as they were."""
+    from pqrisk.screening.index import database_token
+
     counts = {"new": 0, "joined": 0}
-    groups: dict[tuple[int, int | None], list[Assessment]] = defaultdict(list)
-    qs = (
-        Assessment.objects.filter(
-            risk_info__status=RiskInfoStatus.ASSESSED,
-            level__in=PROPOSE_FROM_LEVELS,
-            risk_info__product_category__isnull=False,
-        )
-        .select_related("risk_info__product_category", "risk_info__hazard", "risk_info__district")
-        .order_by("risk_info__occurred_at", "id")
-    )
-    for a in qs:
-        groups[(a.risk_info.product_category_id, a.risk_info.hazard_id)].append(a)  # type: ignore[index]
     open_warnings = {
         (w.product_category_id, w.hazard_id): w
         for w in Warning.objects.filter(status__in=OPEN_STATES).order_by("-created_at")
     }
-    for key, group in groups.items():
+    clock = time.monotonic()
+    quiet = _quiet.setdefault(database_token(), {})
+    shape: dict[tuple[int, int | None], tuple[int, int]] = {}
+    for category, hazard, n, top in (
+        _candidates()
+        .values_list("risk_info__product_category_id", "risk_info__hazard_id")
+        .annotate(n=Count("id"), top=Max("id"))
+        .order_by()
+    ):
+        shape[(category, hazard)] = (n, top)
+    for key in list(quiet):
+        n, top, since = quiet[key]
+        if shape.get(key) != (n, top) or key in open_warnings or clock - since > QUIET_TTL:
+            del quiet[key]
+    wanted = [key for key in shape if key not in quiet]
+    groups: dict[tuple[int, int | None], list[Assessment]] = defaultdict(list)
+    related = ("risk_info__product_category", "risk_info__hazard", "risk_info__district")
+    for category_id in sorted({c for c, _ in wanted}):
+        hazards = {h for c, h in wanted if c == category_id}
+        qs = _candidates().filter(risk_info__product_category_id=category_id)
+        if None in hazards:
+            qs = qs.filter(
+                Q(risk_info__hazard_id__in=hazards - {None}) | Q(risk_info__hazard__isnull=True)
+            )
+        else:
+            qs = qs.filter(risk_info__hazard_id__in=hazards)
+        for a in qs.select_related(*related).order_by("risk_info__occurred_at", "id"):
+            groups[(a.risk_info.product_category_id, a.risk_info.hazard_id)].append(a)
+    for key in sorted(groups, key=lambda k: (k[0], k[1] or 0)):
+        group = groups[key]
         with transaction.atomic():
             warning = open_warnings.get(key)
             if warning is not None:
@@ -232,8 +272,10 @@ def propose_pending() -> dict[str, int]:
             else:
                 trigger = proposal_trigger(group)
                 if trigger is None:
+                    quiet[key] = (*shape[key], clock)
                     continue
                 warning = create_proposal(group[: trigger + 1])
+                open_warnings[key] = warning
                 counts["new"] += 1
                 if trigger + 1 < len(group):
                     join_warning(warning, group[trigger + 1 :])

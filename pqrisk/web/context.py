@@ -46,6 +46,7 @@ NAV: list[tuple[str, str, str, str]] = [
     ("风险信息", "web:riskinfo_list", "riskinfo_", "pages"),
     ("风险事件", "web:event_list", "event_", "pages"),
     ("风险信号", "web:signal_list", "signal_", "pages"),
+    ("境外通报", "web:foreign_list", "foreign_", "pages"),
     ("评估任务", "web:case_list", "case_", "pages"),
     ("专家评估", "experts:case_list", "experts:", "staff"),
     ("我的评估任务", "experts:my_tasks", "experts:", "expert"),

@@ -18,7 +18,16 @@ from .context import is_city_user
 from .views import page
 
 REFRESH_SECONDS = 60
-PANEL_ORDER = ("map", "warnings", "disposal", "trends", "matrix", "stations")
+PANEL_ORDER = (
+    "map",
+    "warnings",
+    "disposal",
+    "trends",
+    "matrix",
+    "stations",
+    "foreign_months",
+    "foreign_risks",
+)
 
 
 def _options(request: HttpRequest, name: str) -> dict[str, Any]:

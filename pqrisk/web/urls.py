@@ -224,3 +224,25 @@ urlpatterns += [
     ),
     path("bulletins/<int:pk>/<slug:action>/", bulletins.bulletin_action, name="bulletin_action"),
 ]
+
+# 境外通报: foreign recall alerts, their review and 立案 (pqrisk/web/foreign.py).
+from . import foreign  # noqa: E402
+
+urlpatterns += [
+    path("foreign/", foreign.foreign_list, name="foreign_list"),
+    path("foreign/export.<slug:fmt>", foreign.foreign_export, name="foreign_export"),
+    path("foreign/review/", foreign.foreign_review, name="foreign_review"),
+    path("foreign/<int:pk>/", foreign.foreign_detail, name="foreign_detail"),
+    path("foreign/<int:pk>/case/", foreign.foreign_case, name="foreign_case"),
+    path("foreign/<int:pk>/aliases/", foreign.foreign_alias_add, name="foreign_alias_add"),
+    path(
+        "foreign/matches/<int:pk>/confirm/",
+        foreign.foreign_match_confirm,
+        name="foreign_match_confirm",
+    ),
+    path(
+        "foreign/matches/<int:pk>/reject/",
+        foreign.foreign_match_reject,
+        name="foreign_match_reject",
+    ),
+]

@@ -91,6 +91,7 @@ OBJECT_PAGES = {
     "disposal.trackingitem": "web:tracking_detail",
     "exchange.exchangepackage": "web:exchange_detail",
     "signals.signal": "web:signal_detail",
+    "foreign.foreignalert": "web:foreign_detail",
     "bulletins.bulletin": "web:bulletin_detail",
     "communication.communicationactivity": "web:communication_detail",
     "enterprises.enterprise": "web:enterprise_detail",

@@ -143,6 +143,8 @@ RULES: dict[str, Rule] = {
     "api:disposal": api(PAGES),
     "api:matrix": api(PAGES),
     "api:stations": api(PAGES),
+    "api:foreign_months": api(PAGES),
+    "api:foreign_risks": api(PAGES),
     "api:download": api(PAGES, name="=trends"),
     "api:refresh": api(BUREAU, post=True),
     # ---- experts (专家库, 专家评估)
@@ -298,6 +300,17 @@ RULES: dict[str, Rule] = {
     "web:matching_queue": page(PAGES),
     "web:matching_confirm": page(REVIEWERS, post=True, scoped=True, pk="pd_match"),
     "web:matching_reject": page(REVIEWERS, post=True, scoped=True, pk="pd_match"),
+    # 境外通报 (pqrisk/web/foreign.py): every page user sees the queue (a district officer
+    # their district's alerts and the unmatched ones); reviewers decide on candidate firms of
+    # their district; the assessment centre and the city bureau open cases.
+    "web:foreign_list": page(PAGES),
+    "web:foreign_export": page(PAGES, fmt="=csv"),
+    "web:foreign_review": page(PAGES),
+    "web:foreign_detail": pd("foreign_alert"),
+    "web:foreign_case": pd("foreign_alert", post=True, who=BUREAU),
+    "web:foreign_alias_add": pd("foreign_alert", post=True, who=REVIEWERS),
+    "web:foreign_match_confirm": page(REVIEWERS, post=True, scoped=True, pk="pd_foreign_match"),
+    "web:foreign_match_reject": page(REVIEWERS, post=True, scoped=True, pk="pd_foreign_match"),
     "web:supervision_grade_list": page(PAGES),
     # A grade's pages are the enterprise's (pk of the enterprise).
     "web:supervision_grade_detail": pd("enterprise"),

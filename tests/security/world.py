@@ -27,7 +27,8 @@ from pqrisk.disposal.models import Feedback, FeedbackAttachment, TaskRoute, Trac
 from pqrisk.enterprises.models import Product, RecordMatch
 from pqrisk.exchange.models import ExchangePackage, Partner
 from pqrisk.experts.models import DrawnExpert, Expert, ExpertDraw
-from pqrisk.intake.models import IngestBatch, QuarantinedItem
+from pqrisk.foreign.models import ForeignAlert, ForeignAlertRiskType, ForeignMatch
+from pqrisk.intake.models import IngestBatch, QuarantinedItem, RawItem
 from pqrisk.labs.models import Sample, SamplingTask, ViolationLead
 from pqrisk.meetings.models import AgendaItem, Meeting, Participant
 from pqrisk.notifications.models import Delivery, InboxEntry, Notification
@@ -219,6 +220,7 @@ def _in_district(code: str, mark: str, who: dict[str, User]) -> dict[str, Any]:
         caption=f"{mark}产品照片",
     )
     return {
+        **_foreign(code, mark, ent, info),
         "enterprise": ent,
         "info": info,
         "event": event,
@@ -242,6 +244,46 @@ def _in_district(code: str, mark: str, who: dict[str, User]) -> dict[str, Any]:
         "industry_recipient": industry,
         "photo": photo,
     }
+
+
+def _foreign(code: str, mark: str, ent: Any, info: Any) -> dict[str, Any]:
+    """A foreign alert (境外通报) matched to the district's firm, with a second firm of the
+    district as a candidate waiting for review."""
+    raw = RawItem.objects.create(
+        source_kind="foreign_recall",
+        source_name="EU Safety Gate",
+        external_id=f"SG-A12/SEC-{code}",
+        payload={"title": f"{mark} electric kettle"},
+        payload_hash=f"sec-foreign-{code}",
+    )
+    alert = ForeignAlert.objects.create(
+        raw_item=raw,
+        origin="safety_gate",
+        alert_number=f"A12/SEC-{code}",
+        alert_date=date.today(),
+        notifying_country="Germany",
+        country_of_origin="China",
+        product_name=f"{mark} electric kettle",
+        risk_description="The insulation is insufficient: the user may get an electric shock.",
+        risk_types=["Electric shock"],
+        category="electrical appliances and equipment",
+        country="China",
+        origin_region="CN",
+        made_in_china=True,
+        status="matched",
+        enterprise=ent,
+        district=_district(code),
+        risk_info=info,
+    )
+    ForeignAlertRiskType.objects.create(alert=alert, risk_type="Electric shock")
+    ForeignMatch.objects.create(
+        alert=alert, enterprise=ent, confidence=0.95, method="barcode", state="auto_confirmed"
+    )
+    other = f.enterprise(code, f"{mark}小家电有限公司")
+    pending = ForeignMatch.objects.create(
+        alert=alert, enterprise=other, confidence=0.7, method="brand_alias", state="pending"
+    )
+    return {"foreign_alert": alert, "foreign_match": pending}
 
 
 def _quarantined(by: User) -> QuarantinedItem:

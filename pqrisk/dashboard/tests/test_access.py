@@ -15,7 +15,16 @@ from pqrisk.dashboard.summaries import refresh
 from pqrisk.web.tests import factories as f
 
 PUDONG, JIADING = "310115", "310114"
-PANELS = ("map", "trends", "warnings", "disposal", "matrix", "stations")
+PANELS = (
+    "map",
+    "trends",
+    "warnings",
+    "disposal",
+    "matrix",
+    "stations",
+    "foreign_months",
+    "foreign_risks",
+)
 
 
 def _client(user: User) -> Client:

@@ -54,7 +54,7 @@ def test_dashboard_charts_draw(browser: Any, live_server: Any, alice: User, bob:
 
     page, errors, seconds = _open(browser, live_server, "alice")
     charts = page.locator(".dash-chart")
-    assert charts.count() == 6
+    assert charts.count() == 8  # the six panels and the two of foreign alerts
     for i in range(charts.count()):
         assert charts.nth(i).evaluate(DRAWN), charts.nth(i).get_attribute("data-panel")
     screenshot(page, "dashboard-city")

@@ -90,6 +90,8 @@ def page_urls(w: dict[str, Any]) -> list[str]:
         reverse("web:station_detail", args=[w["station"].pk]),
         reverse("web:quarantine_list"),
         reverse("web:audit_list"),
+        reverse("web:foreign_list"),
+        reverse("web:foreign_review"),
     ]
 
 
