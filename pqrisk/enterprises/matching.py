@@ -14,6 +14,7 @@ by USCC, by name only, or waiting for review.
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Max, Prefetch, QuerySet
+from django.db.models import Count, Max, Prefetch, QuerySet
 from django.utils import timezone
 
 from pqrisk.accounts.choices import Role
@@ -84,27 +85,90 @@ def thresholds() -> Thresholds:
 def load_register() -> Register:
     """The core's register from the database: enterprises with their district, categories
     and brands, products with their GTINs."""
+    return Register(_enterprise_entries(), _product_entries())
+
+
+def _enterprise_entries() -> list[EnterpriseEntry]:
     categories: dict[int, set[str]] = {}
     for ent_id, code in Enterprise.products.through.objects.values_list(
         "enterprise_id", "productcategory__code"
     ):
         categories.setdefault(ent_id, set()).add(code)
-    gtins: dict[int, set[str]] = {}
-    for product_id, gtin in ProductBarcode.objects.values_list("product_id", "gtin"):
-        gtins.setdefault(product_id, set()).add(gtin)
-    enterprises = [
+    return [
         EnterpriseEntry(pk, name, uscc, district or "", frozenset(categories.get(pk, ())))
         for pk, name, uscc, district in Enterprise.objects.values_list(
             "pk", "name", "uscc", "district__code"
         ).iterator(chunk_size=5000)
     ]
-    products = [
+
+
+def _product_entries(since: int = 0) -> list[ProductEntry]:
+    """Products with ids above ``since`` (all by default)."""
+    gtins: dict[int, set[str]] = {}
+    for product_id, gtin in ProductBarcode.objects.filter(product_id__gt=since).values_list(
+        "product_id", "gtin"
+    ):
+        gtins.setdefault(product_id, set()).add(gtin)
+    return [
         ProductEntry(pk, ent, name, brand, model, category or "", frozenset(gtins.get(pk, ())))
-        for pk, ent, name, brand, model, category in Product.objects.values_list(
-            "pk", "enterprise_id", "name", "brand", "model", "category__code"
-        ).iterator(chunk_size=5000)
+        for pk, ent, name, brand, model, category in Product.objects.filter(id__gt=since)
+        .values_list("pk", "enterprise_id", "name", "brand", "model", "category__code")
+        .iterator(chunk_size=5000)
     ]
-    return Register(enterprises, products)
+
+
+@dataclass
+class _CachedRegister:
+    token: str
+    enterprises: tuple[Any, ...]  # what the enterprise side was built from
+    products: tuple[int, int]  # highest product id and count indexed
+    barcodes: tuple[int, int]  # highest barcode id and count
+    built: float
+    register: Register
+
+
+_register: _CachedRegister | None = None
+REGISTER_TTL = 600.0  # seconds before the register is read afresh (edited products)
+
+
+def current_register() -> Register:
+    """The register as it is now, kept between runs of this process: rebuilt when the
+    enterprises or barcodes changed (or after ``REGISTER_TTL``), topped up with products
+    registered since (screening adds one for nearly every other item)."""
+    global _register
+    token = database_token()
+    enterprises = _enterprise_entries()
+    ent_key = tuple(enterprises)
+    barcodes = ProductBarcode.objects.aggregate(top=Max("id"), n=Count("id"))
+    barcode_key = (barcodes["top"] or 0, barcodes["n"])
+    products = Product.objects.aggregate(top=Max("id"), n=Count("id"))
+    cached = _register
+    if (
+        cached is None
+        or cached.token != token
+        or cached.enterprises != ent_key
+        or cached.barcodes != barcode_key
+        or time.monotonic() - cached.built > REGISTER_TTL
+    ):
+        cached = _CachedRegister(
+            token,
+            ent_key,
+            (0, 0),
+            barcode_key,
+            time.monotonic(),
+            Register(enterprises, ()),
+        )
+    mark, count = cached.products
+    if (products["top"] or 0) > mark:
+        new = _product_entries(mark)
+        cached.register.add_products(new)
+        mark, count = max(p.id for p in new) if new else mark, count + len(new)
+    if count != products["n"]:  # products deleted: read them all again
+        cached.register = Register(enterprises, _product_entries())
+        mark, count = products["top"] or 0, len(cached.register.products)
+    cached.products = (mark, count)
+    _register = cached
+    return cached.register
 
 
 def _strings(value: Any) -> list[str]:
@@ -420,7 +484,7 @@ def match_pending(
     """Match every record not matched yet (or ``records``), in chunks; idempotent: a
     record matched once is not taken again, and matching it again changes nothing.
     ``sweep=False`` looks only above where the last scan of this process ended."""
-    matcher = RecordMatcher(load_register(), thresholds())
+    matcher = RecordMatcher(current_register(), thresholds())
     counts: Counter[str] = Counter()
     now = timezone.now()
     token = database_token()

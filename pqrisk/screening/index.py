@@ -27,6 +27,7 @@ import json
 import logging
 import os
 import tempfile
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -59,6 +60,7 @@ class IndexCache:
     index: NearDupIndex
     token: str
     info_mark: int = 0  # highest risk information id the index has seen
+    saved_at: float | None = None  # when this process last wrote the file (monotonic)
 
 
 _cached: IndexCache | None = None
@@ -199,6 +201,17 @@ def forget() -> None:
     _cached = None
 
 
+# The file is only a cache: written at most this often by a process that screens every few
+# seconds (a crash costs re-hashing the items screened since, from the database).
+SAVE_EVERY = 60.0
+
+
+def save_if_due(cache: IndexCache) -> None:
+    """``save`` unless this process wrote the file less than ``SAVE_EVERY`` seconds ago."""
+    if cache.saved_at is None or time.monotonic() - cache.saved_at >= SAVE_EVERY:
+        save(cache)
+
+
 def save(cache: IndexCache) -> None:
     """Write the index, then its description (a crash between leaves them disagreeing, and
     the next load rebuilds)."""
@@ -218,3 +231,4 @@ def save(cache: IndexCache) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    cache.saved_at = time.monotonic()

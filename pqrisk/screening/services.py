@@ -110,7 +110,6 @@ REGISTER_FIELDS: tuple[tuple[type[Any], tuple[str, ...]], ...] = (
     (HazardType, ("id", "code", "keywords")),
     (District, ("id", "code")),
     (Enterprise, ("id", "name", "uscc", "district_id")),
-    (Product, ("id", "brand")),
 )
 
 
@@ -124,14 +123,19 @@ def _register_signature() -> tuple[Any, ...]:
         for row in model.objects.order_by("id").values_list(*fields).iterator(chunk_size=5000):
             digest.update(repr(row).encode())
         digest.update(b"|")
+    # Of products only their brands (the extractor's lexicon): screening itself adds a
+    # product for nearly every other item, and a rebuilt context costs seconds.
+    brands = Product.objects.exclude(brand="").values_list("brand", flat=True).distinct()
+    for brand in brands.order_by("brand").iterator(chunk_size=5000):
+        digest.update(brand.encode())
+        digest.update(b"|")
     return (digest.hexdigest(),)
 
 
 def database_brands() -> list[str]:
     """Brands the register knows (products of enterprises), for the extractor's lexicon."""
-    return sorted(
-        {b.strip() for b in Product.objects.exclude(brand="").values_list("brand", flat=True)}
-    )
+    brands = Product.objects.exclude(brand="").values_list("brand", flat=True).distinct()
+    return sorted({b.strip() for b in brands})
 
 
 def database_user_dictionary() -> list[UserWord]:
@@ -483,7 +487,7 @@ def _screen_run(
         if limit is None or done < limit:
             SCAN_FLOOR.completed(scan, reached)
         if done:
-            dedup_index.save(cache)
+            dedup_index.save_if_due(cache)
     log.info("screened %d raw items: %s", done, counts)
     return counts
 
@@ -764,11 +768,15 @@ def link_products(infos: Sequence[RiskInfo], items: Sequence[RawItem]) -> None:
     if not keys:
         return
     enterprise_ids = {k[0] for k in keys}
+    names = {k[1] for k in keys}
 
     def known() -> dict[tuple[int, str, str, str], Product]:
+        # By enterprise and name, not all of an enterprise's products: those grow with
+        # every item screened.
+        rows = Product.objects.filter(enterprise_id__in=enterprise_ids, name__in=names)
         return {
             (p.enterprise_id, p.name, p.brand, p.model): p  # type: ignore[misc]
-            for p in Product.objects.filter(enterprise_id__in=enterprise_ids)
+            for p in rows
         }
 
     existing = known()

@@ -65,7 +65,11 @@ class WarningError(Exception):
 
 def scope_of(infos: Iterable[RiskInfo]) -> tuple[Scope, int | None]:
     """City, several districts or one district, from where the evidence comes from."""
-    districts = {i.district_id for i in infos if i.district_id is not None}
+    return scope_of_districts({i.district_id for i in infos if i.district_id is not None})
+
+
+def scope_of_districts(districts: set[int]) -> tuple[Scope, int | None]:
+    """``scope_of`` from the districts of the evidence."""
     if len(districts) == 1:
         return Scope.DISTRICT, next(iter(districts))
     if 1 < len(districts) < CITY_WIDE_MIN_DISTRICTS:
@@ -169,9 +173,11 @@ def _sources(infos: list[RiskInfo]) -> str:
 def join_warning(warning: Warning, group: list[Assessment]) -> None:
     """Add new evidence to an open warning and widen its scope (never narrow it)."""
     warning.risk_infos.add(*[a.risk_info for a in group])
-    if warning.status not in ("draft", "in_review"):
-        return
-    scope, district_id = scope_of(warning.risk_infos.all())
+    if warning.status not in ("draft", "in_review") or warning.scope == Scope.CITY.value:
+        return  # a city-wide warning cannot widen
+    # The districts in SQL: a warning may hold thousands of items, read on every join.
+    districts = warning.risk_infos.exclude(district=None).values_list("district_id", flat=True)
+    scope, district_id = scope_of_districts(set(districts.distinct()))
     if scope.rank > Scope(warning.scope).rank:
         basis = warning.assessment.risk_info
         if warning.title == _title(basis, Scope(warning.scope)):

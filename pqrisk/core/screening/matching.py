@@ -227,15 +227,29 @@ class Register:
         self.by_gtin: dict[str, list[ProductEntry]] = {}
         self.by_model: dict[str, list[ProductEntry]] = {}
         self.by_enterprise: dict[Any, list[ProductEntry]] = {}
+        # (enterprise, normalised brand) → its products: an enterprise's products grow with
+        # every record screened, so they are not scanned per record.
+        self.by_enterprise_brand: dict[tuple[Any, str], list[ProductEntry]] = {}
         self.brands_of: dict[Any, set[str]] = {}
         for e in self.enterprises.values():
             self.brands_of[e.id] = {normalize_brand(b) for b in e.brands if b}
-        for p in self.products.values():
+        self._index(self.products.values())
+
+    def add_products(self, products: Iterable[ProductEntry]) -> None:
+        """Index products registered since (new ids; a changed product needs a new Register)."""
+        new = [p for p in products if p.id not in self.products]
+        self.products.update((p.id, p) for p in new)
+        self._index(new)
+
+    def _index(self, products: Iterable[ProductEntry]) -> None:
+        for p in products:
             for g in p.gtins:
                 self.by_gtin.setdefault(gtin_key(g), []).append(p)
             if p.model:
                 self.by_model.setdefault(normalize_model(p.model), []).append(p)
             self.by_enterprise.setdefault(p.enterprise_id, []).append(p)
+            key = (p.enterprise_id, normalize_brand(p.brand))
+            self.by_enterprise_brand.setdefault(key, []).append(p)
             if p.brand:
                 self.brands_of.setdefault(p.enterprise_id, set()).add(normalize_brand(p.brand))
 
@@ -417,9 +431,8 @@ class RecordMatcher:
         if brand and enterprise_id is not None:
             rows = [
                 p
-                for p in self.r.by_enterprise.get(enterprise_id, [])
-                if normalize_brand(p.brand) == brand
-                and (not facts.category or not p.category or p.category == facts.category)
+                for p in self.r.by_enterprise_brand.get((enterprise_id, brand), [])
+                if not facts.category or not p.category or p.category == facts.category
             ]
             same = [p for p in rows if not p.model and p.name and p.name == facts.product_name]
             if not model and len(same) == 1:
