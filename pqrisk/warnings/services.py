@@ -266,7 +266,11 @@ def propose_pending() -> dict[str, int]:
             )
         else:
             qs = qs.filter(risk_info__hazard_id__in=hazards)
-        for a in qs.select_related(*related).order_by("risk_info__occurred_at", "id"):
+        qs = qs.select_related(*related).defer(
+            "risk_info__evidence",
+            "risk_info__screened_text",  # large, not read here
+        )
+        for a in qs.order_by("risk_info__occurred_at", "id"):
             groups[(a.risk_info.product_category_id, a.risk_info.hazard_id)].append(a)
     for key in sorted(groups, key=lambda k: (k[0], k[1] or 0)):
         group = groups[key]
@@ -286,15 +290,19 @@ def propose_pending() -> dict[str, int]:
                 if trigger + 1 < len(group):
                     join_warning(warning, group[trigger + 1 :])
                     counts["joined"] += len(group) - trigger - 1
-            newly = RiskInfo.objects.filter(warnings=warning, status=RiskInfoStatus.ASSESSED)
+            # Every item of the group is now in the warning (the trigger's in the proposal,
+            # the rest joined), and each was assessed: they are the ones to mark.
+            newly = list({a.risk_info_id: a.risk_info for a in group}.values())
             record_many(
                 "warn",
-                list(newly),
+                newly,
                 from_state=RiskInfoStatus.ASSESSED,
                 to_state=RiskInfoStatus.WARNED,
                 message=f"纳入预警 #{warning.pk}",
             )
-            newly.update(status=RiskInfoStatus.WARNED)
+            RiskInfo.objects.filter(
+                pk__in=[i.pk for i in newly], status=RiskInfoStatus.ASSESSED
+            ).update(status=RiskInfoStatus.WARNED)
     log.info("warning proposals: %s", counts)
     return counts
 

@@ -238,3 +238,21 @@ def test_quality_counts_for_a_profile(register: dict[str, Any], alice: User) -> 
     listed = {i.pk: matching.match_quality(i) for i in infos.prefetch_related("matches")}
     assert listed[by_code.pk].by_code and listed[by_name.pk].name_only
     assert listed[unsure.pk].label == "待复核"
+
+
+def test_the_register_is_kept_between_runs_and_topped_up_with_new_products() -> None:
+    from pqrisk.enterprises.models import Product
+
+    firm = ent("上海缓存测试电器有限公司")
+    first = matching.current_register()
+    product = Product.objects.create(enterprise=firm, name="电暖器", brand="缓存", model="HC-1")
+    again = matching.current_register()
+    assert again is first  # enterprises unchanged: the same register, with the new product
+    assert product.pk in again.products
+    firm.name = "上海缓存测试电器股份有限公司"
+    firm.save()
+    renamed = matching.current_register()
+    assert renamed is not first  # an enterprise changed: read afresh
+    assert product.pk in renamed.products
+    product.delete()
+    assert product.pk not in matching.current_register().products

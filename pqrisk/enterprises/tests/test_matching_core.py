@@ -153,3 +153,22 @@ def test_a_product_with_the_records_name_and_brand_and_no_model_is_its_own() -> 
     facts = RecordFacts(brand="悦然", product_name="电动自行车充电器")
     [p] = RecordMatcher(register).product(facts, enterprise_id=1)
     assert (p.candidate_id, p.method, p.decision) == (20, Method.BRAND, Decision.ACCEPT)
+
+
+def test_products_added_later_match_as_if_registered_at_once() -> None:
+    enterprises = list(REGISTER.enterprises.values())
+    products = list(REGISTER.products.values())
+    grown = Register(enterprises, products[:1])
+    grown.add_products(products[1:])
+    grown.add_products(products[1:])  # the same ids again change nothing
+    assert len(grown.products) == len(products)
+    later = RecordMatcher(grown)
+    for facts in (
+        RecordFacts(uscc=HUADONG, brand="华东", model="HD-2200"),
+        RecordFacts(uscc=HUADONG, brand="华东牌", product_name="电暖器"),
+        RecordFacts(names=("上海光明玩具有限公司",), brand="光明"),
+        RecordFacts(gtins=(GTIN,)),
+    ):
+        ent = MATCHER.enterprise(facts)
+        accepted = next((p.candidate_id for p in ent if p.decision == Decision.ACCEPT), None)
+        assert later.product(facts, accepted) == MATCHER.product(facts, accepted), facts
