@@ -325,7 +325,9 @@ def main() -> None:
         **os.environ,
         "DATABASE_URL": dsn,
         "CELERY_BROKER_URL": args.broker,
-        "DJANGO_SETTINGS_MODULE": "pqrisk.settings.dev",
+        # The bureau-server settings (DEBUG off: the laptop settings record every query).
+        "DJANGO_SETTINGS_MODULE": "pqrisk.settings.prod",
+        "PQRISK_SSL_REDIRECT": "0",
         "DJANGO_SECRET_KEY": os.environ.get("DJANGO_SECRET_KEY") or secrets.token_urlsafe(40),
         "PQRISK_VAR_DIR": str(run / "var"),
         "PQRISK_SCREENING_DIR": str(run / "var" / "screening"),

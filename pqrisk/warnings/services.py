@@ -15,7 +15,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Max
 from django.urls import reverse
 from django.utils import timezone
 
@@ -257,21 +257,20 @@ def propose_pending() -> dict[str, int]:
     wanted = [key for key in shape if key not in quiet]
     groups: dict[tuple[int, int | None], list[Assessment]] = defaultdict(list)
     related = ("risk_info__product_category", "risk_info__hazard", "risk_info__district")
-    for category_id in sorted({c for c, _ in wanted}):
-        hazards = {h for c, h in wanted if c == category_id}
-        qs = _candidates().filter(risk_info__product_category_id=category_id)
-        if None in hazards:
-            qs = qs.filter(
-                Q(risk_info__hazard_id__in=hazards - {None}) | Q(risk_info__hazard__isnull=True)
-            )
-        else:
-            qs = qs.filter(risk_info__hazard_id__in=hazards)
-        qs = qs.select_related(*related).defer(
-            "risk_info__evidence",
-            "risk_info__screened_text",  # large, not read here
+    if wanted:
+        # One query for every wanted group (a query per product family scans the assessed
+        # items once each); the groups not wanted are left out here.
+        keep = set(wanted)
+        qs = (
+            _candidates()
+            .filter(risk_info__product_category_id__in={c for c, _ in wanted})
+            .select_related(*related)
+            .defer("risk_info__evidence", "risk_info__screened_text")  # large, not read here
         )
         for a in qs.order_by("risk_info__occurred_at", "id"):
-            groups[(a.risk_info.product_category_id, a.risk_info.hazard_id)].append(a)
+            key = (a.risk_info.product_category_id, a.risk_info.hazard_id)
+            if key in keep:
+                groups[key].append(a)
     for key in sorted(groups, key=lambda k: (k[0], k[1] or 0)):
         group = groups[key]
         with transaction.atomic():
