@@ -16,7 +16,9 @@ from pqrisk.intake.models import RawItem
 from .conftest import SG_CSV, SG_JSON
 
 pytestmark = [
-    pytest.mark.django_db(transaction=True),
+    # Committed rows for two connections; serialized_rollback restores the reference data
+    # (and keeps the flush from re-creating content types under new ids).
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
     pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL"),
 ]
 

@@ -17,7 +17,9 @@ from pqrisk.notifications.models import Delivery
 from pqrisk.notifications.tests.helpers import ScriptedEndpoint
 
 pytestmark = [
-    pytest.mark.django_db(transaction=True),
+    # Committed rows for two connections; serialized_rollback restores the reference data
+    # (and keeps the flush from re-creating content types under new ids).
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
     pytest.mark.usefixtures("mail_settings"),
     pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL"),
 ]
