@@ -560,7 +560,8 @@ def _read_table(path: Path, *columns: str) -> tuple[list[str], list[dict[str, st
     must be in the header. Undecodable bytes stay marked in their cell (see open_text)."""
     import csv
 
-    from pqrisk.sources.readers import csv_field_limit, open_text, sniff_dialect
+    from pqrisk.core.csvlimit import csv_field_limit
+    from pqrisk.sources.readers import open_text, sniff_dialect
     from pqrisk.sources.records import RecordRejected
 
     if not path.is_file():

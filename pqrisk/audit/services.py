@@ -28,6 +28,34 @@ def record(
     detail: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """Append one audit event for ``obj``."""
+    event = build_event(
+        action,
+        obj,
+        actor=actor,
+        actor_label=actor_label,
+        from_state=from_state,
+        to_state=to_state,
+        district_id=district_id,
+        message=message,
+        detail=detail,
+    )
+    event.save()
+    return event
+
+
+def build_event(
+    action: str,
+    obj: Model,
+    *,
+    actor: Any = None,
+    actor_label: str | None = None,
+    from_state: str = "",
+    to_state: str = "",
+    district_id: int | None = None,
+    message: str = "",
+    detail: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """The audit event ``record`` saves, unsaved (for callers that insert many at once)."""
     user = actor if getattr(actor, "is_authenticated", False) else None
     label = actor_label or (user.get_username() if user is not None else SYSTEM_LABEL)
     if district_id is None:
@@ -35,7 +63,7 @@ def record(
     if user is not None:
         # The field changes this service just saved are the same actor's.
         attribute_to(obj, user)
-    return AuditEvent.objects.create(
+    return AuditEvent(
         actor=user,
         actor_label=label[:100],
         action=action,

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from pqrisk.core.csvlimit import csv_field_limit
 from pqrisk.core.screening.classify import (
     CANDIDATES,
     IRRELEVANT,
@@ -29,7 +30,6 @@ from pqrisk.core.screening.classify import (
     sha256_file,
     sha256_rows,
 )
-from pqrisk.sources.readers import csv_field_limit
 
 # The data manifest infers this mapping from class sizes and sample texts; the source
 # repository lists the four categories without their numbers.

@@ -27,9 +27,8 @@ from django.db.models import Count, Max, Prefetch, QuerySet
 from django.utils import timezone
 
 from pqrisk.accounts.choices import Role
-from pqrisk.audit.attribution import attribute_to
 from pqrisk.audit.models import AuditEvent
-from pqrisk.audit.services import SYSTEM_LABEL
+from pqrisk.audit.services import build_event
 from pqrisk.audit.services import record as audit
 from pqrisk.bulk import insert_objects, update_rows
 from pqrisk.core.scanfloor import ScanFloor
@@ -424,18 +423,14 @@ def _store(
 def _link_event(
     info: RiskInfo, target: str, before: Any, ident: Any, actor: Any = None, why: str = "自动匹配"
 ) -> AuditEvent:
-    """The audit event of a record now pointing at ``ident`` (or at nothing)."""
-    user = actor if getattr(actor, "is_authenticated", False) else None
+    """The audit event of a record now pointing at ``ident`` (or at nothing), unsaved."""
     label = "企业" if target == MatchTarget.ENTERPRISE else "产品"
-    return AuditEvent(
-        actor=user,
-        actor_label=(user.get_username() if user is not None else SYSTEM_LABEL)[:100],
-        action="match_link" if ident is not None else "match_unlink",
-        object_type=info._meta.label_lower,
-        object_id=str(info.pk),
+    return build_event(
+        "match_link" if ident is not None else "match_unlink",
+        info,
+        actor=actor,
         from_state=str(before or ""),
         to_state=str(ident or ""),
-        district_id=info.district_id,
         message=f"{why}：涉及{label}{'更新' if ident is not None else '解除（待复核或无匹配）'}",
         detail={"target": target, "from": before, "to": ident},
     )
@@ -449,8 +444,6 @@ def _link(info: RiskInfo, target: str, ident: Any, actor: Any, why: str) -> None
         return
     setattr(info, field, ident)
     info.save(update_fields=[field])
-    if actor is not None and getattr(actor, "is_authenticated", False):
-        attribute_to(info, actor)
     _link_event(info, target, before, ident, actor, why).save()
 
 

@@ -7,7 +7,6 @@ entry (kept for quarantine) and either the parsed object or a ``RecordRejected``
 from __future__ import annotations
 
 import codecs
-import contextlib
 import csv
 import io
 import json
@@ -70,17 +69,6 @@ class Entry:
     location: str
     raw: str
     value: Any  # a dict, or a RecordRejected
-
-
-@contextlib.contextmanager
-def csv_field_limit(limit: int) -> Iterator[None]:
-    """The csv module's cell limit raised to ``limit`` for a block, then put back: the limit
-    is the whole process's, and intake's readers rely on the default to refuse a huge cell."""
-    before = csv.field_size_limit(max(csv.field_size_limit(), limit))
-    try:
-        yield
-    finally:
-        csv.field_size_limit(before)
 
 
 def detect_encoding(head: bytes, *, complete: bool = False) -> str:

@@ -28,6 +28,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO, TextIO
 
+from pqrisk.core.csvlimit import csv_field_limit
 from pqrisk.core.foreign.tagging import FIELDS, ForeignTagger, ForeignTags
 from pqrisk.core.safe_export import safe_row
 
@@ -138,13 +139,8 @@ def tag_csv(
     batch_size: int = BATCH_SIZE,
 ) -> TagStats:
     """Read alerts from ``raw`` (UTF-8 bytes), write one tagged row per alert to ``out``."""
-    # The csv module's cell limit is the whole process's: raised for this file only (intake's
-    # readers in the same worker rely on the default to refuse oversized cells).
-    before = csv.field_size_limit(CSV_FIELD_LIMIT)
-    try:
+    with csv_field_limit(CSV_FIELD_LIMIT):  # for this file only (see pqrisk.core.csvlimit)
         return _tag_csv(raw, out, tagger or ForeignTagger.default(), batch_size)
-    finally:
-        csv.field_size_limit(before)
 
 
 def _tag_csv(raw: BinaryIO, out: TextIO, tagger: ForeignTagger, batch_size: int) -> TagStats:

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +21,7 @@ from pqrisk.intake.models import RawItem
 from pqrisk.reference.models import District
 from pqrisk.screening.choices import RiskInfoStatus
 from pqrisk.screening.models import RiskInfo
+from tests.http_support import serving
 
 DATA = Path(__file__).resolve().parent / "data"
 SG_CSV = DATA / "safety_gate_alerts.csv"
@@ -131,11 +131,6 @@ def _handler(server: ExportServer) -> type[BaseHTTPRequestHandler]:
 def export_server() -> Iterator[ExportServer]:
     """An HTTP server on 127.0.0.1 in a thread: tests never reach the internet."""
     server = ExportServer()
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(server))
-    httpd.daemon_threads = True
-    server.base = f"http://127.0.0.1:{httpd.server_address[1]}"
-    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    yield server
-    httpd.shutdown()
-    httpd.server_close()
+    with serving(_handler(server)) as base:
+        server.base = base
+        yield server
