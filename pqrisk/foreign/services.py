@@ -35,7 +35,7 @@ from django.utils import timezone
 from pqrisk.accounts.choices import Role
 from pqrisk.audit.services import record as audit
 from pqrisk.audit.services import record_many
-from pqrisk.enterprises.models import Enterprise, MatchCheck
+from pqrisk.enterprises.models import Enterprise
 from pqrisk.intake.models import RawItem
 from pqrisk.intake.services import IngestResult, ingest_entries
 from pqrisk.reference.models import HazardType, ProductCategory
@@ -608,12 +608,8 @@ def raise_risk_info(alert: ForeignAlert, match: ForeignMatch, actor: Any) -> boo
     for k, v in changes.items():
         setattr(info, k, v)
     info.save(update_fields=[k.removesuffix("_id") for k in changes])
-    # The firm now rests on the foreign match: record matching (enterprises/matching.py),
-    # which would set the firm from the record's own (Chinese) names and find none, takes
-    # only records without a check, so this one is marked as checked.
-    MatchCheck.objects.update_or_create(
-        risk_info=info, defaults={"checked_at": timezone.now(), "outcome": "foreign"}
-    )
+    # The firm now rests on the foreign match; record matching leaves foreign records alone
+    # (enterprises.matching.OWN_MATCHING_SOURCES).
     audit(
         "foreign_raise",
         info,
