@@ -11,6 +11,8 @@ The values are prepared as Django would, but plain values of the common field ki
 integers, foreign keys, booleans, floats, JSON) skip Django's per-value preparation, which
 costs more per row than the rest of the insert; anything else takes Django's way.
 
+``ids_without`` finds the rows a step has not handled yet above a floor, by id ranges.
+
 ``update_rows`` writes chosen fields of many rows with one prepared UPDATE run per row
 (``executemany``), where ``bulk_update`` builds a CASE expression per field and row.
 
@@ -33,6 +35,7 @@ from django.db.models import (
     IntegerField,
     JSONField,
     Model,
+    QuerySet,
     TextField,
 )
 
@@ -150,3 +153,37 @@ def update_rows(model: type[Model], names: Sequence[str], objs: Sequence[Model])
     ]
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)
+
+
+def ids_without(
+    rows: QuerySet[Any],
+    handled: QuerySet[Any],
+    link: str,
+    *,
+    after: int,
+    limit: int | None = None,
+    page: int = 5000,
+) -> list[int]:
+    """Ids of ``rows`` above ``after``, in order, with no row in ``handled`` whose ``link``
+    (an id column) names them; at most ``limit``.
+
+    Read a page of ids at a time by range from both tables rather than by an anti-join:
+    while a table grows by thousands of rows a minute its statistics lag behind, and the
+    planner then hashes all of the other table to find the few new rows (measured: 90 ms a
+    call at 100,000 items, growing). Two index range reads a page cost what the page holds.
+    """
+    out: list[int] = []
+    low = after
+    while limit is None or len(out) < limit:
+        ids = list(rows.filter(pk__gt=low).order_by("pk").values_list("pk", flat=True)[:page])
+        if not ids:
+            break
+        high = ids[-1]
+        done = set(
+            handled.filter(**{f"{link}__gt": low, f"{link}__lte": high}).values_list(
+                link, flat=True
+            )
+        )
+        out.extend(i for i in ids if i not in done)
+        low = high
+    return out if limit is None else out[:limit]

@@ -39,7 +39,7 @@ class Assessment(models.Model):
     probability_high = models.FloatField("概率上限")
     band = models.PositiveSmallIntegerField("概率档")
     base_level = models.CharField("矩阵等级", max_length=20, choices=RISK_LEVEL_CHOICES)
-    level = models.CharField("风险等级", max_length=20, choices=RISK_LEVEL_CHOICES, db_index=True)
+    level = models.CharField("风险等级", max_length=20, choices=RISK_LEVEL_CHOICES)
     level_low = models.CharField("下限等级", max_length=20, choices=RISK_LEVEL_CHOICES)
     level_high = models.CharField("上限等级", max_length=20, choices=RISK_LEVEL_CHOICES)
     uncertainty_changes_level = models.BooleanField("不确定性影响等级", default=False)
@@ -63,6 +63,7 @@ class Assessment(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = verbose_name_plural = "风险评估"
+        indexes = [models.Index(fields=["level"], name="assessment_level")]  # no LIKE copy
 
     def __str__(self) -> str:
         return f"{self.risk_info} → {self.get_level_display()}"

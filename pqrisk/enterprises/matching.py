@@ -30,7 +30,7 @@ from pqrisk.accounts.choices import Role
 from pqrisk.audit.models import AuditEvent
 from pqrisk.audit.services import build_event
 from pqrisk.audit.services import record as audit
-from pqrisk.bulk import insert_objects, update_rows
+from pqrisk.bulk import ids_without, insert_objects, update_rows
 from pqrisk.core.scanfloor import ScanFloor
 from pqrisk.core.screening.matching import (
     Decision,
@@ -484,7 +484,16 @@ def match_pending(
     if records is None:
         scan = MATCH_FLOOR.begin(token)
         reached = RiskInfo.objects.aggregate(top=Max("id"))["top"] or 0
-        ids = list(pending_records(0 if sweep else scan.floor).values_list("id", flat=True)[:limit])
+        if sweep:
+            ids = list(pending_records().values_list("id", flat=True)[:limit])
+        else:  # the short path: what is new, by id ranges
+            ids = ids_without(
+                RiskInfo.objects.exclude(source_kind__in=OWN_MATCHING_SOURCES),
+                MatchCheck.objects.all(),
+                "risk_info_id",
+                after=scan.floor,
+                limit=limit,
+            )
     else:
         scan, ids = None, sorted({r.pk for r in records})
     for i in range(0, len(ids), CHUNK):

@@ -16,20 +16,17 @@ class RiskInfo(models.Model):
         related_name="risk_info",
         verbose_name="原始信息",
     )
-    source_kind = models.CharField(
-        "来源类型", max_length=20, choices=SourceKind.choices, db_index=True
-    )
+    source_kind = models.CharField("来源类型", max_length=20, choices=SourceKind.choices)
     status = models.CharField(
         "状态",
         max_length=30,
         choices=RiskInfoStatus.choices,
-        db_index=True,
         default=RiskInfoStatus.PENDING_ASSESSMENT,
     )
     title = models.CharField("标题", max_length=300)
     text = models.TextField("正文", blank=True)
     occurred_at = models.DateTimeField("发生时间", null=True, blank=True, db_index=True)
-    content_hash = models.CharField("内容指纹", max_length=64, db_index=True)
+    content_hash = models.CharField("内容指纹", max_length=64)
     duplicate_of = models.ForeignKey(
         "self",
         null=True,
@@ -103,7 +100,20 @@ class RiskInfo(models.Model):
     class Meta:
         ordering = ["-occurred_at", "-id"]
         verbose_name = verbose_name_plural = "风险信息"
-        indexes = [models.Index(fields=["product_category", "hazard", "status"])]
+        # Plain indexes in Meta: ``db_index`` on a text column also builds a second,
+        # LIKE-ready copy on PostgreSQL, which every insert and status change pays for.
+        indexes = [
+            models.Index(fields=["product_category", "hazard", "status"]),
+            models.Index(fields=["source_kind"], name="riskinfo_source_kind"),
+            models.Index(fields=["status"], name="riskinfo_status"),
+            models.Index(fields=["content_hash"], name="riskinfo_content_hash"),
+            # What assessment takes next, oldest first: small, whatever the table holds.
+            models.Index(
+                fields=["id"],
+                condition=models.Q(status=RiskInfoStatus.PENDING_ASSESSMENT),
+                name="riskinfo_awaiting_assessment",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title

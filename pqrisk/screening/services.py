@@ -31,7 +31,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from pqrisk.audit.services import record_many
-from pqrisk.bulk import insert_objects, update_rows
+from pqrisk.bulk import ids_without, insert_objects, update_rows
 from pqrisk.core.scanfloor import ScanFloor
 from pqrisk.core.screening.dedup import content_hash
 from pqrisk.core.screening.events import Event as CoreEvent
@@ -468,7 +468,16 @@ def _screen_run(
         reached = RawItem.objects.aggregate(top=Max("id"))["top"] or 0
         try:
             while limit is None or done < limit:
-                ids = list(pending.filter(id__gt=last_id).values_list("id", flat=True)[:CHUNK])
+                if from_floor:  # the short path: what is new, by id ranges
+                    ids = ids_without(
+                        RawItem.objects.all(),
+                        RiskInfo.objects.all(),
+                        "raw_item_id",
+                        after=last_id,
+                        limit=CHUNK,
+                    )
+                else:
+                    ids = list(pending.filter(id__gt=last_id).values_list("id", flat=True)[:CHUNK])
                 if limit is not None:
                     ids = ids[: limit - done]
                 if not ids:
@@ -507,6 +516,7 @@ def _screen_chunk(
     here = {s.item.pk: s for s in screened}
     stored = _stored_originals(screened, here)
     events.prepare(screened)
+    events.open_rows(event for _, event in stored.values() if event is not None)
     for s in screened:  # in order: a duplicate joins its original's event
         if s.duplicate_of_raw in here:
             events.join(s, here[s.duplicate_of_raw].event_ref)
@@ -608,6 +618,14 @@ class EventStore:
                         set(row.places),
                     )
                 )
+
+    def open_rows(self, pks: Iterable[int]) -> None:
+        """Read, in one query, the stored events outside the window that duplicates of
+        earlier items will join (``join`` counts them on the row)."""
+        wanted = {pk for pk in pks if self.clusterer.event(str(pk)) is None}
+        wanted -= {int(ref) for ref in self.rows}
+        for row in Event.objects.filter(pk__in=wanted):
+            self.rows[str(row.pk)] = row
 
     def _item(self, s: Screened) -> EventItem:
         if s.event_item is None:

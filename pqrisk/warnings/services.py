@@ -7,15 +7,17 @@ core's transition table; a red warning is issued only by the city bureau.
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Count, Max
+from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 
@@ -24,6 +26,7 @@ from pqrisk.assessment.models import Assessment
 from pqrisk.audit.services import record as audit
 from pqrisk.audit.services import record_many
 from pqrisk.core.levels import Attention, RiskLevel, Scope, WarningLevel, WarningMode
+from pqrisk.core.scanfloor import ScanFloor
 from pqrisk.core.warning.rules import (
     IssuerNotAllowed,
     check_issuer,
@@ -111,11 +114,16 @@ def proposal_trigger(group: list[Assessment]) -> int | None:
     product × hazard calls for a warning, or None. The rule (project default, until the
     statistical signals replace it): a serious risk confirmed by a test or a recall, or
     MIN_CORROBORATING high-or-serious items within WINDOW of each other."""
-    for i, a in enumerate(group):
-        if a.level == RiskLevel.SERIOUS.value and a.risk_info.source_kind in CONFIRMING_SOURCES:
+    return _trigger_index([(_occurred(a), a.level, a.risk_info.source_kind) for a in group])
+
+
+def _trigger_index(rows: list[tuple[datetime, str, str]]) -> int | None:
+    """``proposal_trigger`` over (when, level, source) rows in time order."""
+    for i, (when, level, source) in enumerate(rows):
+        if level == RiskLevel.SERIOUS.value and source in CONFIRMING_SOURCES:
             return i
-        since = _occurred(a) - WINDOW
-        recent = [b for b in group[: i + 1] if _occurred(b) >= since]
+        since = when - WINDOW
+        recent = [b for b in rows[: i + 1] if b[0] >= since]
         if len(recent) >= MIN_CORROBORATING:
             return i
     return None
@@ -211,11 +219,92 @@ def join_warning(warning: Warning, group: list[Assessment]) -> None:
         audit("rescope", warning, message=f"新增证据，影响范围扩大为{scope.label}")
 
 
-# Groups (product × hazard) that had no open warning to join and whose evidence did not call
-# for one: what they held when last looked at (count and highest assessment id) and when.
-# Assessments are only ever added, so an unchanged group gives the same answer and is not
-# read again; every group is looked at afresh at least every QUIET_TTL seconds.
-_quiet: dict[str, dict[tuple[int, int | None], tuple[int, int, float]]] = {}
+@dataclass(frozen=True)
+class _Member:
+    """What the proposal rule reads of one candidate assessment."""
+
+    id: int
+    when: datetime
+    level: str
+    source: str
+    dated: bool  # the record has its own date (the rest sort after it, as in SQL)
+
+
+GroupKey = tuple[int | None, int | None]  # product category × hazard (warnings' may be None)
+
+
+class _CandidateMemo:
+    """The candidates (assessed high and serious risks not in a warning) of one database,
+    by product × hazard, as light rows: what a run needs to tell which groups changed and
+    whether a changed one calls for a warning, without reading every candidate again.
+
+    A run reads the candidates above a floor (``ScanFloor``: assessment ids are committed
+    out of order when runs overlap, so the floor follows a minute behind) and adds the ones
+    it did not hold: their groups have changed. Every QUIET_TTL seconds, and in a new
+    process, it reads them all afresh (an item sent back to 已评估 keeps its old id).
+    """
+
+    def __init__(self) -> None:
+        self.groups: dict[GroupKey, dict[int, _Member]] = defaultdict(dict)
+        self.read_at = -math.inf  # when every candidate was last read
+
+    def look(self, clock: float) -> set[GroupKey]:
+        """Read what is new; the groups that gained members (all of them after a full read)."""
+        from pqrisk.screening.index import database_token
+
+        token = database_token()
+        full = clock - self.read_at > QUIET_TTL
+        if full:
+            self.groups.clear()
+            _CANDIDATE_FLOOR.forget(token)
+            self.read_at = clock
+        scan = _CANDIDATE_FLOOR.begin(token)
+        reached = Assessment.objects.aggregate(top=Max("id"))["top"] or 0
+        changed: set[GroupKey] = set()
+        rows = (
+            _candidates()
+            .filter(id__gt=scan.floor)
+            .values_list(
+                "id",
+                "risk_info__product_category_id",
+                "risk_info__hazard_id",
+                "risk_info__occurred_at",
+                "created_at",
+                "level",
+                "risk_info__source_kind",
+            )
+        )
+        for pk, category, hazard, occurred, created, level, source in rows.iterator(2000):
+            members = self.groups[(category, hazard)]
+            if pk not in members:
+                dated = occurred is not None
+                members[pk] = _Member(pk, occurred if dated else created, level, source, dated)
+                changed.add((category, hazard))
+        _CANDIDATE_FLOOR.completed(scan, reached)
+        return changed
+
+    def calls_for_warning(self, key: GroupKey) -> bool:
+        """Whether the group's light rows meet the proposal rule (read in full to act)."""
+        members = sorted(self.groups[key].values(), key=lambda m: (not m.dated, m.when, m.id))
+        return _trigger_index([(m.when, m.level, m.source) for m in members]) is not None
+
+    def settle(self, key: GroupKey, group: list[Assessment]) -> None:
+        """The group as read in full: members gone from the candidates are dropped."""
+        kept = {a.pk for a in group}
+        members = self.groups[key]
+        for pk in [pk for pk in members if pk not in kept]:
+            del members[pk]
+
+    def taken(self, key: GroupKey) -> None:
+        """Every member of the group went into a warning."""
+        self.groups.pop(key, None)
+
+
+# Candidates per database, in this process. Assessments are only ever added, so a group
+# that gained nothing gives the same answer and is not read again; every candidate is read
+# afresh at least every QUIET_TTL seconds.
+_memos: dict[str, _CandidateMemo] = {}
+_CANDIDATE_FLOOR = ScanFloor(grace=60.0)
 QUIET_TTL = 600.0
 
 
@@ -227,12 +316,35 @@ def _candidates() -> Any:
     )
 
 
+def _read_groups(
+    keys: Iterable[GroupKey], memo: _CandidateMemo
+) -> dict[GroupKey, list[Assessment]]:
+    """The groups' candidates in full, by time, read by id (the memo's members)."""
+    ids = [pk for key in keys for pk in memo.groups.get(key, {})]
+    groups: dict[GroupKey, list[Assessment]] = {key: [] for key in keys}
+    related = ("risk_info__product_category", "risk_info__hazard", "risk_info__district")
+    for i in range(0, len(ids), 2000):
+        qs = (
+            _candidates()
+            .filter(id__in=ids[i : i + 2000])
+            .select_related(*related)
+            .defer("risk_info__evidence", "risk_info__screened_text")  # large, not read here
+        )
+        for a in qs:
+            key = (a.risk_info.product_category_id, a.risk_info.hazard_id)
+            if key in groups:
+                groups[key].append(a)
+    for group in groups.values():
+        group.sort(key=lambda a: (a.risk_info.occurred_at is None, _occurred(a), a.pk))
+    return groups
+
+
 def propose_pending() -> dict[str, int]:
     """Group assessed high and serious risks by product × hazard; join them to the open
     warning on the same product × hazard, or propose one when the evidence calls for it.
 
-    Only the groups that changed since this process last looked are read (one aggregate
-    query tells which); the rest stay as they were."""
+    Only the groups that gained candidates since this process last looked are judged, on
+    light rows; a group is read in full only to join a warning or to propose one."""
     from pqrisk.screening.index import database_token
 
     counts = {"new": 0, "joined": 0}
@@ -240,39 +352,19 @@ def propose_pending() -> dict[str, int]:
         (w.product_category_id, w.hazard_id): w
         for w in Warning.objects.filter(status__in=OPEN_STATES).order_by("-created_at")
     }
-    clock = time.monotonic()
-    quiet = _quiet.setdefault(database_token(), {})
-    shape: dict[tuple[int, int | None], tuple[int, int]] = {}
-    for category, hazard, n, top in (
-        _candidates()
-        .values_list("risk_info__product_category_id", "risk_info__hazard_id")
-        .annotate(n=Count("id"), top=Max("id"))
-        .order_by()
-    ):
-        shape[(category, hazard)] = (n, top)
-    for key in list(quiet):
-        n, top, since = quiet[key]
-        if shape.get(key) != (n, top) or key in open_warnings or clock - since > QUIET_TTL:
-            del quiet[key]
-    wanted = [key for key in shape if key not in quiet]
-    groups: dict[tuple[int, int | None], list[Assessment]] = defaultdict(list)
-    related = ("risk_info__product_category", "risk_info__hazard", "risk_info__district")
-    if wanted:
-        # One query for every wanted group (a query per product family scans the assessed
-        # items once each); the groups not wanted are left out here.
-        keep = set(wanted)
-        qs = (
-            _candidates()
-            .filter(risk_info__product_category_id__in={c for c, _ in wanted})
-            .select_related(*related)
-            .defer("risk_info__evidence", "risk_info__screened_text")  # large, not read here
-        )
-        for a in qs.order_by("risk_info__occurred_at", "id"):
-            key = (a.risk_info.product_category_id, a.risk_info.hazard_id)
-            if key in keep:
-                groups[key].append(a)
-    for key in sorted(groups, key=lambda k: (k[0], k[1] or 0)):
+    memo = _memos.setdefault(database_token(), _CandidateMemo())
+    changed = memo.look(time.monotonic())
+    wanted = [
+        key
+        for key in changed | (open_warnings.keys() & memo.groups.keys())
+        if memo.groups.get(key) and (key in open_warnings or memo.calls_for_warning(key))
+    ]
+    groups = _read_groups(wanted, memo)
+    for key in sorted(groups, key=lambda k: (k[0] or 0, k[1] or 0)):
         group = groups[key]
+        memo.settle(key, group)
+        if not group:
+            continue
         with transaction.atomic():
             warning = open_warnings.get(key)
             if warning is not None:
@@ -281,7 +373,6 @@ def propose_pending() -> dict[str, int]:
             else:
                 trigger = proposal_trigger(group)
                 if trigger is None:
-                    quiet[key] = (*shape[key], clock)
                     continue
                 warning = create_proposal(group[: trigger + 1])
                 open_warnings[key] = warning
@@ -302,6 +393,7 @@ def propose_pending() -> dict[str, int]:
             RiskInfo.objects.filter(
                 pk__in=[i.pk for i in newly], status=RiskInfoStatus.ASSESSED
             ).update(status=RiskInfoStatus.WARNED)
+        memo.taken(key)
     log.info("warning proposals: %s", counts)
     return counts
 
