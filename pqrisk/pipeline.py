@@ -24,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from pqrisk.assessment.services import assess_pending
+from pqrisk.dbstats import refresh_statistics
 from pqrisk.disposal.services import check_deadlines
 from pqrisk.enterprises.matching import match_pending
 from pqrisk.foreign.services import process_pending as process_foreign
@@ -80,6 +81,7 @@ def run_pipeline(progress: Progress | None = None) -> PipelineReport:
     def step(name: str) -> Callable[[int], None] | None:
         return (lambda n: progress(name, n)) if progress else None
 
+    refresh_statistics()
     screened = screen_pending(progress=step("screen"))
     # Links to enterprises and products are final before assessment and warnings.
     matched = match_pending()
@@ -107,6 +109,10 @@ def advance(limit: int = ADVANCE_LIMIT) -> dict[str, int] | None:
             out[f"{name}_ms"] = round(1000 * (now - clock))
             clock = now
 
+        # Every few hundred thousand rows the planner needs new statistics (autovacuum may
+        # be off or behind): the hot tables past autovacuum's own threshold are analysed.
+        analysed = refresh_statistics()
+        lap("analyse")
         matched = match_pending(limit, sweep=False)
         foreign = process_foreign(limit)
         lap("match")
@@ -115,6 +121,7 @@ def advance(limit: int = ADVANCE_LIMIT) -> dict[str, int] | None:
         proposals = propose_pending()
         lap("propose")
     out.update(
+        analysed=len(analysed),
         matched=matched.get("records", 0),
         foreign=foreign.get("tagged", 0),
         assessed=sum(assessed.values()),

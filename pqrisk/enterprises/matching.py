@@ -252,7 +252,10 @@ def _chunk_records(ids: list[int]) -> list[tuple[RiskInfo, RecordFacts, list[Rec
     """The records ``ids`` with their facts and stored candidates, read as values: a record
     is a RiskInfo holding only its links, not six model instances."""
     existing: dict[int, list[RecordMatch]] = {}
-    for m in RecordMatch.objects.filter(risk_info_id__in=ids).order_by("id"):
+    # Ordered here, not in SQL: with ORDER BY id the planner (its estimate for new ids far
+    # off) walks the whole table in key order to find a chunk's few rows (measured: 74 ms a
+    # chunk at 200,000 records, growing with the table).
+    for m in sorted(RecordMatch.objects.filter(risk_info_id__in=ids), key=lambda m: m.pk):
         existing.setdefault(m.risk_info_id, []).append(m)
     names = list(FACT_VALUES)
     rows = RiskInfo.objects.filter(id__in=ids).order_by("id")

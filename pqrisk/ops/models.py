@@ -60,3 +60,27 @@ class ProcessedTask(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class TaskDelivery(models.Model):
+    """How many times one message (a task id at one retry) has been handed to a worker
+    without finishing: a message that kills its worker comes back (``acks_late``,
+    ``reject_on_worker_lost``), and after PQRISK_TASK_MAX_DELIVERIES it is set aside as a
+    dead letter instead of taking worker after worker down. The row goes when the task
+    returns, whatever the outcome."""
+
+    task_id = models.CharField("任务编号", max_length=64)
+    retries = models.PositiveIntegerField("重试序号", default=0)
+    task_name = models.CharField("任务", max_length=200)
+    deliveries = models.PositiveIntegerField("投递次数", default=1)
+    first_at = models.DateTimeField("首次投递时间", auto_now_add=True)
+    last_at = models.DateTimeField("最近投递时间", auto_now=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "未完成的任务投递"
+        constraints = [
+            models.UniqueConstraint(fields=["task_id", "retries"], name="task_delivery_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task_name} {self.task_id} ×{self.deliveries}"

@@ -4,7 +4,9 @@ Migrates the database, then starts and supervises gunicorn, N Celery workers on 
 queues and Celery beat, all against ``DATABASE_URL`` and ``CELERY_BROKER_URL``. A child that
 dies is started again (a worker's unacknowledged messages go back to the queue); one that
 keeps dying stops the lot. Ctrl-C or SIGTERM stops every child: SIGTERM first (workers finish
-their current task), SIGKILL after the grace period.
+their current task), SIGKILL after the grace period. If the supervisor itself is killed
+(SIGKILL, out of memory), the kernel sends each child SIGTERM (Linux ``PR_SET_PDEATHSIG``), so
+no worker is left running without it.
 """
 
 from __future__ import annotations
@@ -20,6 +22,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import click
+
+_PR_SET_PDEATHSIG = 1  # prctl option (linux/prctl.h)
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: SIGTERM when the supervisor dies, however it dies."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+
 
 # A child that dies this many times within RESTART_WINDOW seconds is not started again.
 MAX_RESTARTS = 5
@@ -55,7 +68,12 @@ class Supervisor:
     def start(self, child: Child) -> None:
         # Each child in its own process group: a Ctrl-C in the terminal reaches only the
         # supervisor, which then stops the children in order.
-        child.process = subprocess.Popen(child.argv, env=self.env, start_new_session=True)
+        child.process = subprocess.Popen(
+            child.argv,
+            env=self.env,
+            start_new_session=True,
+            preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+        )
         self.echo(f"已启动 {child.name}（进程 {child.process.pid}）")
 
     def request_stop(self, signum: int = signal.SIGTERM, frame: object = None) -> None:

@@ -30,7 +30,7 @@ from pqrisk.accounts.scoping import require_role
 from pqrisk.audit.services import record as audit
 
 from .choices import DeadLetterStatus
-from .models import DeadLetter, ProcessedTask
+from .models import DeadLetter, ProcessedTask, TaskDelivery
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +82,33 @@ def dao_processed(prefix: str = "") -> QuerySet[ProcessedTask]:
 
 
 # -- dead letters ----------------------------------------------------------------------------
+
+
+def count_delivery(task_id: str, retries: int, task_name: str) -> int:
+    """Count one more delivery of a message; how many so far (0 when the database cannot
+    be reached: the task then meets the outage itself and is retried as usual)."""
+    try:
+        row, created = TaskDelivery.objects.get_or_create(
+            task_id=task_id[:64], retries=retries, defaults={"task_name": task_name[:200]}
+        )
+        if created:
+            return 1
+        TaskDelivery.objects.filter(pk=row.pk).update(
+            deliveries=F("deliveries") + 1, last_at=timezone.now()
+        )
+        row.refresh_from_db(fields=["deliveries"])
+        return row.deliveries
+    except DatabaseError:
+        log.warning("delivery of %s %s not counted: no database", task_name, task_id)
+        return 0
+
+
+def forget_delivery(task_id: str, retries: int) -> None:
+    """The task returned: its delivery count is no longer needed."""
+    try:
+        TaskDelivery.objects.filter(task_id=task_id[:64], retries=retries).delete()
+    except DatabaseError:
+        log.warning("delivery count of %s left behind: no database", task_id)
 
 
 def spool_path() -> Path:

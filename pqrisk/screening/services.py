@@ -753,13 +753,18 @@ def mark_exact_duplicates(infos: Sequence[RiskInfo], seen: dict[str, int]) -> di
     infos = [i for i in infos if i.source_kind not in dedup_index.NEAR_DUP_KINDS]
     missing = list({i.content_hash for i in infos} - seen.keys())
     if missing:
+        # The first of each hash taken here, not by ORDER BY id: the planner then walks the
+        # table in key order (or sorts a scan of it) instead of probing the hash index.
+        found: dict[str, int] = {}
         for h, pk in (
             RiskInfo.objects.filter(content_hash__in=missing)
             .exclude(status=RiskInfoStatus.DUPLICATE)
             .exclude(source_kind__in=dedup_index.NEAR_DUP_KINDS)
-            .order_by("id")
+            .order_by()
             .values_list("content_hash", "id")
         ):
+            found[h] = min(pk, found.get(h, pk))
+        for h, pk in found.items():
             seen.setdefault(h, pk)
     firsts: dict[str, RiskInfo] = {}
     for info in infos:

@@ -34,6 +34,9 @@ CELERY_TIMEZONE = "Asia/Shanghai"  # settings.TIME_ZONE
 PQRISK_TASK_MAX_RETRIES = _env_int("PQRISK_TASK_MAX_RETRIES", 10)
 PQRISK_TASK_RETRY_BACKOFF = _env_int("PQRISK_TASK_RETRY_BACKOFF", 2)
 PQRISK_TASK_RETRY_BACKOFF_MAX = _env_int("PQRISK_TASK_RETRY_BACKOFF_MAX", 300)
+# A message handed to workers this many times without its task ever returning (each time
+# the worker died under it) becomes a dead letter on the next delivery: a poison message.
+PQRISK_TASK_MAX_DELIVERIES = _env_int("PQRISK_TASK_MAX_DELIVERIES", 3)
 CELERY_TASK_DEFAULT_RETRY_DELAY = PQRISK_TASK_RETRY_BACKOFF
 
 # A producer keeps trying to publish while the broker is away, for up to this many seconds

@@ -1,10 +1,17 @@
 """The supervisor of `pqrisk serve`: starts its children, starts again one that dies, gives
-up on one that keeps dying, and stops them all."""
+up on one that keeps dying, stops them all, and takes them down with it when it is killed."""
 
 from __future__ import annotations
 
+import os
+import re
+import signal
+import subprocess
 import sys
 import threading
+import time
+
+import pytest
 
 from pqrisk.ops.serve import MAX_RESTARTS, Child, Supervisor, plan
 
@@ -58,3 +65,47 @@ def test_asked_to_stop_it_stops_every_child() -> None:
     assert status == [0]
     assert all(c.process and c.process.returncode is not None for c in supervisor.children)
     assert sum("正在停止" in s for s in said) == 2
+
+
+def test_children_end_when_the_supervisor_is_killed() -> None:
+    """SIGKILL leaves the supervisor no chance to stop its children: the kernel does."""
+    if not sys.platform.startswith("linux"):
+        pytest.skip("PR_SET_PDEATHSIG is Linux's")
+    code = (
+        "from pqrisk.ops.serve import Child, Supervisor\n"
+        "import sys\n"
+        "Supervisor([Child('sleeper', [sys.executable, '-c', 'import time; time.sleep(120)'])],"
+        " echo=lambda m: print(m, flush=True)).run()\n"
+    )
+    supervisor = subprocess.Popen(
+        [sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, start_new_session=True
+    )
+    try:
+        assert supervisor.stdout is not None
+        line = supervisor.stdout.readline()
+        found = re.search(r"进程 (\d+)", line)
+        assert found, line
+        child = int(found.group(1))
+        os.kill(child, 0)  # running
+        supervisor.kill()
+        supervisor.wait(30)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                os.kill(child, 0)
+            except ProcessLookupError:
+                break
+            try:  # reaped by init, or a zombie until then: gone either way
+                with open(f"/proc/{child}/stat") as stat:
+                    if stat.read().split(") ", 1)[1].startswith("Z"):
+                        break
+            except FileNotFoundError:
+                break
+            time.sleep(0.1)
+        else:
+            os.killpg(child, signal.SIGKILL)
+            pytest.fail("the child outlived its supervisor")
+    finally:
+        if supervisor.poll() is None:
+            supervisor.kill()
+            supervisor.wait()
