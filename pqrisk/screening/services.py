@@ -27,7 +27,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from pqrisk.audit.services import record_many
@@ -778,6 +778,9 @@ def mark_exact_duplicates(infos: Sequence[RiskInfo], seen: dict[str, int]) -> di
     return firsts
 
 
+PRODUCT_LOOKUP = 200  # products looked up per query
+
+
 def link_products(infos: Sequence[RiskInfo], items: Sequence[RawItem]) -> None:
     """Link each info naming an enterprise's product (name, brand, model) to that Product,
     registering products met for the first time."""
@@ -790,19 +793,24 @@ def link_products(infos: Sequence[RiskInfo], items: Sequence[RawItem]) -> None:
         keys.setdefault(key, []).append(info)
     if not keys:
         return
-    enterprise_ids = {k[0] for k in keys}
-    names = {k[1] for k in keys}
+    Key = tuple[int, str, str, str]
 
-    def known() -> dict[tuple[int, str, str, str], Product]:
-        # By enterprise and name, not all of an enterprise's products: those grow with
-        # every item screened.
-        rows = Product.objects.filter(enterprise_id__in=enterprise_ids, name__in=names)
-        return {
-            (p.enterprise_id, p.name, p.brand, p.model): p  # type: ignore[misc]
-            for p in rows
-        }
+    def known(wanted: list[Key]) -> dict[Key, int]:
+        # These products exactly (the unique index on enterprise, name, brand, model), as
+        # values: by enterprise and name alone the rows read grew with every item screened
+        # (measured: 62 % of screening's time at 270,000 items).
+        found: dict[Key, int] = {}
+        for lo in range(0, len(wanted), PRODUCT_LOOKUP):
+            terms = [
+                Q(enterprise_id=e, name=n, brand=b, model=m)
+                for e, n, b, m in wanted[lo : lo + PRODUCT_LOOKUP]
+            ]
+            rows = Product.objects.filter(Q(*terms, _connector=Q.OR)).order_by()
+            for pk, *key in rows.values_list("pk", "enterprise_id", "name", "brand", "model"):
+                found[tuple(key)] = pk  # type: ignore[index]
+        return found
 
-    existing = known()
+    existing = known(list(keys))
     missing = [
         Product(
             enterprise_id=k[0],
@@ -816,7 +824,7 @@ def link_products(infos: Sequence[RiskInfo], items: Sequence[RawItem]) -> None:
     ]
     if missing:
         Product.objects.bulk_create(missing, ignore_conflicts=True)
-        existing = known()
+        existing.update(known([k for k in keys if k not in existing]))
     for key, group in keys.items():
         for info in group:
-            info.product = existing.get(key)
+            info.product_id = existing.get(key)
