@@ -26,8 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Max, Q
+from django.db import connection, transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from pqrisk.audit.services import record_many
@@ -779,6 +779,31 @@ def mark_exact_duplicates(infos: Sequence[RiskInfo], seen: dict[str, int]) -> di
 
 
 PRODUCT_LOOKUP = 200  # products looked up per query
+ProductKey = tuple[int, str, str, str]  # enterprise id, name, brand, model
+
+
+def product_ids(wanted: Sequence[ProductKey]) -> dict[ProductKey, int]:
+    """The ids of these products, found by their unique key (enterprise, name, brand, model).
+
+    One join with a VALUES list per PRODUCT_LOOKUP keys: looked up by enterprise and name
+    alone, the rows read grew with every item screened (measured: 62 % of screening's time
+    at 270,000 items), and an OR of Django ``Q`` terms costs more to compile than to run
+    (21 % at 90,000)."""
+    table = connection.ops.quote_name(Product._meta.db_table)
+    found: dict[ProductKey, int] = {}
+    for lo in range(0, len(wanted), PRODUCT_LOOKUP):
+        part = wanted[lo : lo + PRODUCT_LOOKUP]
+        values = ", ".join(["(%s, %s, %s, %s)"] * len(part))
+        sql = (
+            f"SELECT p.id, p.enterprise_id, p.name, p.brand, p.model FROM {table} p "
+            f"JOIN (VALUES {values}) AS k ON p.enterprise_id = k.column1 "
+            "AND p.name = k.column2 AND p.brand = k.column3 AND p.model = k.column4"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [v for key in part for v in key])
+            for pk, enterprise, name, brand, model in cursor.fetchall():
+                found[(enterprise, name, brand, model)] = pk
+    return found
 
 
 def link_products(infos: Sequence[RiskInfo], items: Sequence[RawItem]) -> None:
@@ -793,24 +818,7 @@ def link_products(infos: Sequence[RiskInfo], items: Sequence[RawItem]) -> None:
         keys.setdefault(key, []).append(info)
     if not keys:
         return
-    Key = tuple[int, str, str, str]
-
-    def known(wanted: list[Key]) -> dict[Key, int]:
-        # These products exactly (the unique index on enterprise, name, brand, model), as
-        # values: by enterprise and name alone the rows read grew with every item screened
-        # (measured: 62 % of screening's time at 270,000 items).
-        found: dict[Key, int] = {}
-        for lo in range(0, len(wanted), PRODUCT_LOOKUP):
-            terms = [
-                Q(enterprise_id=e, name=n, brand=b, model=m)
-                for e, n, b, m in wanted[lo : lo + PRODUCT_LOOKUP]
-            ]
-            rows = Product.objects.filter(Q(*terms, _connector=Q.OR)).order_by()
-            for pk, *key in rows.values_list("pk", "enterprise_id", "name", "brand", "model"):
-                found[tuple(key)] = pk  # type: ignore[index]
-        return found
-
-    existing = known(list(keys))
+    existing = product_ids(list(keys))
     missing = [
         Product(
             enterprise_id=k[0],
@@ -824,7 +832,7 @@ def link_products(infos: Sequence[RiskInfo], items: Sequence[RawItem]) -> None:
     ]
     if missing:
         Product.objects.bulk_create(missing, ignore_conflicts=True)
-        existing.update(known([k for k in keys if k not in existing]))
+        existing.update(product_ids([k for k in keys if k not in existing]))
     for key, group in keys.items():
         for info in group:
             info.product_id = existing.get(key)
