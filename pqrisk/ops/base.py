@@ -52,24 +52,18 @@ class PqriskTask(Task):
     def before_start(self, task_id: str, args: Any, kwargs: Any) -> None:
         if self.request.is_eager:
             return
-        from .services import count_delivery, forget_delivery, record_dead_letter
+        from .services import count_delivery, forget_delivery
 
         retries = self.request.retries or 0
         deliveries = count_delivery(task_id, retries, self.name)
         if deliveries <= settings.PQRISK_TASK_MAX_DELIVERIES:
             return
-        delivery = self.request.delivery_info or {}
-        record_dead_letter(
-            task_name=self.name,
-            task_id=task_id,
-            args=list(args or ()),
-            kwargs=dict(kwargs or {}),
-            exception=(
-                f"PoisonMessage: 第 {deliveries} 次投递；此前 {deliveries - 1} 次执行都没有结束"
-                "（工作进程在执行中退出），不再执行"
-            ),
-            retries=retries,
-            queue=str(delivery.get("routing_key") or ""),
+        self._dead_letter(
+            task_id,
+            args,
+            kwargs,
+            f"PoisonMessage: 第 {deliveries} 次投递；此前 {deliveries - 1} 次执行都没有结束"
+            "（工作进程在执行中退出），不再执行",
         )
         forget_delivery(task_id, retries)
         log.error(
@@ -102,6 +96,18 @@ class PqriskTask(Task):
         # Run eagerly (tests, the laptop shape) the caller receives the exception itself.
         if self.request.is_eager:
             return
+        self._dead_letter(
+            task_id,
+            args,
+            kwargs,
+            f"{type(exc).__name__}: {exc}",
+            str(einfo.traceback if einfo else ""),
+        )
+
+    def _dead_letter(
+        self, task_id: str, args: Any, kwargs: Any, exception: str, traceback: str = ""
+    ) -> None:
+        """Keep this delivery of the task as a dead letter, with what is needed to rerun it."""
         from .services import record_dead_letter
 
         delivery = self.request.delivery_info or {}
@@ -110,8 +116,8 @@ class PqriskTask(Task):
             task_id=task_id,
             args=list(args or ()),
             kwargs=dict(kwargs or {}),
-            exception=f"{type(exc).__name__}: {exc}",
-            traceback=str(einfo.traceback if einfo else ""),
+            exception=exception,
+            traceback=traceback,
             retries=self.request.retries or 0,
             queue=str(delivery.get("routing_key") or ""),
         )
