@@ -6,8 +6,8 @@ behind (a machine tuned for bulk loads, a busy server), a table filled at hundre
 second keeps the statistics of its first minute: the planner then takes a lookup of a few
 new rows for most of the table and scans all of it (measured on a load run with autovacuum
 off: no statistics at all on 230,000 records, sequential scans of 90,000 blocks for a chunk's
-duplicate check). ``refresh_statistics`` applies autovacuum's rule itself: a hot table
-changed by more than ``FRACTION`` of its rows (and ``MIN_CHANGES``) since its last
+duplicate check). ``refresh_statistics`` applies a rule like autovacuum's itself: a hot
+table changed by more than ``FRACTION`` of its rows (and ``MIN_CHANGES``) since its last
 analysis, by anyone, is analysed now. ``ANALYZE`` reads a fixed sample (a fraction of a
 second) and blocks neither reads nor writes; long text and JSON columns are left out of it
 (``skip_statistics``, in the migrations). Nothing is done on SQLite.

@@ -109,8 +109,8 @@ def advance(limit: int = ADVANCE_LIMIT) -> dict[str, int] | None:
             out[f"{name}_ms"] = round(1000 * (now - clock))
             clock = now
 
-        # Every few hundred thousand rows the planner needs new statistics (autovacuum may
-        # be off or behind): the hot tables past autovacuum's own threshold are analysed.
+        # As the tables grow the planner needs new statistics (autovacuum may be off or
+        # behind): the hot tables changed by a fifth since their last analysis are analysed.
         analysed = refresh_statistics()
         lap("analyse")
         matched = match_pending(limit, sweep=False)

@@ -461,11 +461,11 @@ MATCH_FLOOR = ScanFloor(grace=0.0)
 OWN_MATCHING_SOURCES = ("foreign_recall",)
 
 
-def pending_records(floor: int = 0) -> QuerySet[RiskInfo]:
-    """Records never matched (above ``floor``)."""
+def pending_records() -> QuerySet[RiskInfo]:
+    """Records never matched (the sweep's anti-join; the short path reads id ranges)."""
     return (
         _records()
-        .filter(match_check__isnull=True, id__gt=floor)
+        .filter(match_check__isnull=True)
         .exclude(source_kind__in=OWN_MATCHING_SOURCES)
         .order_by("id")
     )

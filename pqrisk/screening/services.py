@@ -755,7 +755,7 @@ def mark_exact_duplicates(infos: Sequence[RiskInfo], seen: dict[str, int]) -> di
     if missing:
         # The first of each hash taken here, not by ORDER BY id: the planner then walks the
         # table in key order (or sorts a scan of it) instead of probing the hash index.
-        found: dict[str, int] = {}
+        # ``missing`` hashes are not in ``seen`` yet, so the smallest id found is the first.
         for h, pk in (
             RiskInfo.objects.filter(content_hash__in=missing)
             .exclude(status=RiskInfoStatus.DUPLICATE)
@@ -763,9 +763,7 @@ def mark_exact_duplicates(infos: Sequence[RiskInfo], seen: dict[str, int]) -> di
             .order_by()
             .values_list("content_hash", "id")
         ):
-            found[h] = min(pk, found.get(h, pk))
-        for h, pk in found.items():
-            seen.setdefault(h, pk)
+            seen[h] = min(pk, seen.get(h, pk))
     firsts: dict[str, RiskInfo] = {}
     for info in infos:
         if info.content_hash in seen:
@@ -809,7 +807,7 @@ def product_ids(wanted: Sequence[ProductKey]) -> dict[ProductKey, int]:
 def link_products(infos: Sequence[RiskInfo], items: Sequence[RawItem]) -> None:
     """Link each info naming an enterprise's product (name, brand, model) to that Product,
     registering products met for the first time."""
-    keys: dict[tuple[int, str, str, str], list[RiskInfo]] = {}
+    keys: dict[ProductKey, list[RiskInfo]] = {}
     for info, item in zip(infos, items, strict=True):
         if info.enterprise_id is None or not info.product_name:
             continue

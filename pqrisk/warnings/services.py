@@ -10,7 +10,7 @@ import logging
 import math
 import time
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -248,11 +248,9 @@ class _CandidateMemo:
         self.groups: dict[GroupKey, dict[int, _Member]] = defaultdict(dict)
         self.read_at = -math.inf  # when every candidate was last read
 
-    def look(self, clock: float) -> set[GroupKey]:
-        """Read what is new; the groups that gained members (all of them after a full read)."""
-        from pqrisk.screening.index import database_token
-
-        token = database_token()
+    def look(self, token: str, clock: float) -> set[GroupKey]:
+        """Read what is new in the database ``token``; the groups that gained members (all of
+        them after a full read)."""
         full = clock - self.read_at > QUIET_TTL
         if full:
             self.groups.clear()
@@ -317,7 +315,7 @@ def _candidates() -> Any:
 
 
 def _read_groups(
-    keys: Iterable[GroupKey], memo: _CandidateMemo
+    keys: Sequence[GroupKey], memo: _CandidateMemo
 ) -> dict[GroupKey, list[Assessment]]:
     """The groups' candidates in full, by time, read by id (the memo's members)."""
     ids = [pk for key in keys for pk in memo.groups.get(key, {})]
@@ -352,8 +350,9 @@ def propose_pending() -> dict[str, int]:
         (w.product_category_id, w.hazard_id): w
         for w in Warning.objects.filter(status__in=OPEN_STATES).order_by("-created_at")
     }
-    memo = _memos.setdefault(database_token(), _CandidateMemo())
-    changed = memo.look(time.monotonic())
+    token = database_token()
+    memo = _memos.setdefault(token, _CandidateMemo())
+    changed = memo.look(token, time.monotonic())
     wanted = [
         key
         for key in changed | (open_warnings.keys() & memo.groups.keys())
